@@ -1,0 +1,73 @@
+"""The register's filters, shared by the web page and the API."""
+
+import django_filters
+from django.contrib.auth import get_user_model
+from django.db.models import Q, QuerySet
+
+from .choices import AssetStatus
+from .models import Asset, AssetModel, Category, Department, Location, Vendor
+
+User = get_user_model()
+
+
+class AssetFilterSet(django_filters.FilterSet):
+    q = django_filters.CharFilter(method="search", label="Search")
+    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices)
+    category = django_filters.ModelChoiceFilter(
+        queryset=Category.objects.all(), to_field_name="slug", label="Category"
+    )
+    model = django_filters.ModelChoiceFilter(
+        queryset=AssetModel.objects.select_related("manufacturer"), label="Model"
+    )
+    location = django_filters.ModelChoiceFilter(
+        queryset=Location.objects.select_related("parent__parent"),
+        method="in_location",
+        label="Location (and everything in it)",
+    )
+    department = django_filters.ModelChoiceFilter(
+        queryset=Department.objects.all(), method="for_department", label="Department"
+    )
+    holder = django_filters.CharFilter(
+        field_name="assigned_user__username", lookup_expr="iexact", label="Held by (username)"
+    )
+    vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
+    serial_number = django_filters.CharFilter(lookup_expr="iexact")
+    purchased_after = django_filters.DateFilter(field_name="purchase_date", lookup_expr="gte")
+    purchased_before = django_filters.DateFilter(field_name="purchase_date", lookup_expr="lte")
+    ordering = django_filters.OrderingFilter(
+        fields=(
+            ("tag", "tag"),
+            ("name", "name"),
+            ("status", "status"),
+            ("category__name", "category"),
+            ("location__name", "location"),
+            ("assigned_user__username", "holder"),
+            ("purchase_date", "purchase_date"),
+            ("purchase_cost", "purchase_cost"),
+            ("warranty_end", "warranty_end"),
+            ("next_audit_date", "next_audit_date"),
+        ),
+        label="Sort by",
+    )
+
+    class Meta:
+        model = Asset
+        fields = ["q", "status", "category", "model", "location", "department", "holder"]
+
+    def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        value = value.strip()
+        if not value:
+            return queryset
+        return queryset.filter(
+            Q(tag__icontains=value) | Q(name__icontains=value) | Q(serial_number__icontains=value)
+        )
+
+    def in_location(self, queryset: QuerySet, name: str, value: Location) -> QuerySet:
+        return queryset.filter(location_id__in=value.descendant_ids())
+
+    def for_department(self, queryset: QuerySet, name: str, value: Department) -> QuerySet:
+        return queryset.filter(
+            Q(department=value)
+            | Q(assigned_department=value)
+            | Q(assigned_user__profile__department=value)
+        )

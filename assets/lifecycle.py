@@ -1,0 +1,587 @@
+"""The asset lifecycle: the state table and one function per move.
+
+This module is the only writer of ``Asset.status``. Views, the API, the importer, audits and Celery
+tasks all call these functions. Each move:
+
+1. checks the actor's permission (``MoveNotPermitted``, a 403);
+2. locks the asset row (``select_for_update``) inside one transaction;
+3. refuses a move the current state does not allow (``TransitionRefused``, a 409 naming the
+   current state and the moves it allows);
+4. validates the move's own input (Django ``ValidationError``, a 400);
+5. writes the change and its history row (user, reason, action, from and to state) together.
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.utils import timezone
+
+from .choices import AssetStatus, DisposalMethod, WipeMethod
+from .models import Asset, Department, DisposalRecord, Location, WipeRecord
+from .tags import allocate_tags
+
+User = get_user_model()
+S = AssetStatus
+
+
+class TransitionRefused(Exception):
+    """The asset's current state does not allow this move (HTTP 409)."""
+
+    def __init__(self, message: str, *, asset: Asset, move: str, allowed: list[str]):
+        super().__init__(message)
+        self.message = message
+        self.asset_tag = asset.tag
+        self.current_status = asset.status
+        self.move = move
+        self.allowed_moves = allowed
+
+
+class MoveNotPermitted(PermissionDenied):
+    """The acting user's role does not allow this move (HTTP 403)."""
+
+
+@dataclass(frozen=True)
+class Move:
+    name: str
+    label: str
+    sources: tuple[str, ...]
+    targets: tuple[str, ...]
+    permission: str
+    reason_required: bool = False
+
+    @property
+    def url_name(self) -> str:
+        """The move as it appears in URLs: ``check-in``, ``start-maintenance``."""
+        return self.name.replace("_", "-")
+
+
+_ACTIVE = (S.IN_STOCK, S.DEPLOYED, S.IN_MAINTENANCE)
+
+MOVES: dict[str, Move] = {
+    move.name: move
+    for move in [
+        Move("receive", "Receive", (S.ON_ORDER,), (S.IN_STOCK,), "assets.receive_asset"),
+        Move("deploy", "Deploy", (S.IN_STOCK,), (S.DEPLOYED,), "assets.deploy_asset"),
+        Move("transfer", "Transfer", (S.DEPLOYED,), (S.DEPLOYED,), "assets.transfer_asset"),
+        Move("check_in", "Check in", (S.DEPLOYED,), (S.IN_STOCK,), "assets.check_in_asset"),
+        Move(
+            "start_maintenance",
+            "Start maintenance",
+            (S.IN_STOCK, S.DEPLOYED),
+            (S.IN_MAINTENANCE,),
+            "assets.maintain_asset",
+            reason_required=True,
+        ),
+        Move(
+            "complete_maintenance",
+            "Complete maintenance",
+            (S.IN_MAINTENANCE,),
+            (S.IN_STOCK, S.DEPLOYED),
+            "assets.maintain_asset",
+        ),
+        Move(
+            "mark_missing",
+            "Mark missing",
+            _ACTIVE,
+            (S.MISSING,),
+            "assets.mark_missing_asset",
+            reason_required=True,
+        ),
+        Move("found", "Found", (S.MISSING,), (S.IN_STOCK,), "assets.mark_found_asset"),
+        Move(
+            "retire",
+            "Retire",
+            (S.IN_STOCK, S.IN_MAINTENANCE, S.MISSING),
+            (S.RETIRED,),
+            "assets.retire_asset",
+            reason_required=True,
+        ),
+        Move("wipe", "Record data wipe", (S.RETIRED,), (S.RETIRED,), "assets.wipe_asset"),
+        Move("dispose", "Dispose", (S.RETIRED,), (S.DISPOSED,), "assets.dispose_asset"),
+        Move(
+            "reinstate",
+            "Reinstate",
+            (S.RETIRED,),
+            (S.IN_STOCK,),
+            "assets.reinstate_asset",
+            reason_required=True,
+        ),
+    ]
+}
+
+# Hints added to a refusal where the way forward is not obvious from the table alone.
+_REFUSAL_HINTS = {
+    ("retire", S.DEPLOYED): "Check it in first, then retire it.",
+    ("dispose", S.DEPLOYED): "Check it in, retire it, then dispose of it.",
+    ("dispose", S.IN_STOCK): "Retire it first.",
+    ("deploy", S.DEPLOYED): "Use transfer to hand it to someone else.",
+    ("reinstate", S.DISPOSED): "A disposed asset is gone for good.",
+}
+
+
+def moves_from(status: str) -> list[Move]:
+    """The moves the state table allows from ``status``."""
+    return [move for move in MOVES.values() if status in move.sources]
+
+
+def available_moves(user, asset: Asset) -> list[Move]:
+    """The moves this user may make on this asset now: for showing only the buttons that work."""
+    return [move for move in moves_from(asset.status) if user.has_perm(move.permission)]
+
+
+def status_label(status: str) -> str:
+    return S(status).label if status in S.values else status
+
+
+# --- the engine -----------------------------------------------------------------------------
+
+
+def _check_permission(actor, move: Move) -> None:
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise MoveNotPermitted("Sign in to change assets.")
+    if not actor.has_perm(move.permission):
+        raise MoveNotPermitted(f"Your role does not allow you to {move.label.lower()} assets.")
+
+
+def _refuse(asset: Asset, move: Move, detail: str = "") -> TransitionRefused:
+    allowed = [m.name for m in moves_from(asset.status)]
+    allowed_text = ", ".join(m.replace("_", " ") for m in allowed) or "none (it is final)"
+    message = (
+        f"{asset.tag} is {status_label(asset.status).lower()}: it cannot be "
+        f"{_past(move)} from that state. "
+        f"Allowed from {status_label(asset.status).lower()}: {allowed_text}."
+    )
+    hint = detail or _REFUSAL_HINTS.get((move.name, asset.status), "")
+    if hint:
+        message = f"{message} {hint}"
+    return TransitionRefused(message, asset=asset, move=move.name, allowed=allowed)
+
+
+def _past(move: Move) -> str:
+    return {
+        "receive": "received",
+        "deploy": "deployed",
+        "transfer": "transferred",
+        "check_in": "checked in",
+        "start_maintenance": "put into maintenance",
+        "complete_maintenance": "taken out of maintenance",
+        "mark_missing": "marked missing",
+        "found": "marked found",
+        "retire": "retired",
+        "wipe": "wiped",
+        "dispose": "disposed of",
+        "reinstate": "reinstated",
+    }[move.name]
+
+
+def _clean_reason(move: Move, reason: str | None) -> str:
+    reason = (reason or "").strip()
+    if move.reason_required and not reason:
+        raise ValidationError({"reason": f"Say why ({move.label.lower()} needs a reason)."})
+    return reason
+
+
+def stamp_history(asset: Asset, *, actor, reason: str, action: str, from_status: str) -> None:
+    """Set who, why and which move on the instance before ``save()`` writes its history row."""
+    asset._history_user = actor
+    asset._change_reason = reason
+    asset._history_action = action
+    asset._history_from_status = from_status
+
+
+def _perform(
+    asset: Asset,
+    move_name: str,
+    *,
+    actor,
+    reason: str | None,
+    change: Callable[[Asset], str | None],
+    default_reason: str = "",
+) -> Asset:
+    """Run one move: permission, lock, state check, ``change`` (which sets status), history."""
+    move = MOVES[move_name]
+    _check_permission(actor, move)
+    reason = _clean_reason(move, reason)
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().select_related("category").get(pk=asset.pk)
+        if locked.status not in move.sources:
+            raise _refuse(locked, move)
+        from_status = locked.status
+        auto_reason = change(locked) or default_reason
+        assert locked.status in move.targets, (move.name, locked.status)
+        stamp_history(
+            locked,
+            actor=actor,
+            reason=reason or auto_reason or move.label,
+            action=move.name,
+            from_status=from_status,
+        )
+        locked.save()
+    return locked
+
+
+def _clear_holder(asset: Asset) -> None:
+    asset.assigned_user = None
+    asset.assigned_location = None
+    asset.assigned_department = None
+    asset.assigned_at = None
+    asset.expected_return_date = None
+
+
+def _set_holder(asset: Asset, to) -> str:
+    """Hand the asset to a user, a location or a department; returns 'to whom' for the history."""
+    _clear_holder(asset)
+    if isinstance(to, User):
+        if not to.is_active:
+            raise ValidationError(
+                {"user": f"{to.get_username()} is inactive: pick a current person."}
+            )
+        asset.assigned_user = to
+        label = to.get_full_name() or to.get_username()
+    elif isinstance(to, Location):
+        asset.assigned_location = to
+        asset.location = to
+        label = to.full_name
+    elif isinstance(to, Department):
+        asset.assigned_department = to
+        label = to.name
+    else:
+        raise ValidationError("Deploy to a user, a location or a department.")
+    asset.assigned_at = timezone.now()
+    return label
+
+
+def _check_return_date(expected_return_date: datetime.date | None) -> None:
+    if expected_return_date and expected_return_date < timezone.localdate():
+        raise ValidationError(
+            {"expected_return_date": "The expected return date is in the past: pick a later one."}
+        )
+
+
+# --- registration and edits -----------------------------------------------------------------
+
+EDITABLE_FIELDS = (
+    "name",
+    "category",
+    "model",
+    "serial_number",
+    "location",
+    "department",
+    "vendor",
+    "purchase_date",
+    "purchase_cost",
+    "order_number",
+    "warranty_end",
+    "next_audit_date",
+    "notes",
+)
+
+
+def register(*, actor, reason: str = "", on_order: bool = False, **fields) -> Asset:
+    """Create an asset with a new tag, in stock (or on order, for a sent purchase order)."""
+    if actor is None or not actor.is_authenticated or not actor.has_perm("assets.add_asset"):
+        raise MoveNotPermitted("Your role does not allow you to register assets.")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(f"Unknown asset field(s): {', '.join(sorted(unknown))}.")
+    status = S.ON_ORDER if on_order else S.IN_STOCK
+    with transaction.atomic():
+        asset = Asset(status=status, **fields)
+        asset.full_clean(exclude=["tag"])
+        if asset.next_audit_date is None and not on_order:
+            asset.next_audit_date = timezone.localdate() + datetime.timedelta(
+                days=asset.category.audit_interval_days
+            )
+        asset.tag = allocate_tags(1)[0]
+        stamp_history(
+            asset,
+            actor=actor,
+            reason=reason.strip() or ("Ordered" if on_order else "Registered"),
+            action="register",
+            from_status="",
+        )
+        asset.save()
+    return asset
+
+
+def update_details(asset: Asset, *, actor, reason: str = "", **fields) -> Asset:
+    """Edit an asset's descriptive fields (never its status or holder), with a history row."""
+    if actor is None or not actor.is_authenticated or not actor.has_perm("assets.change_asset"):
+        raise MoveNotPermitted("Your role does not allow you to edit assets.")
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise ValidationError(
+            f"These fields cannot be edited here: {', '.join(sorted(unknown))}. "
+            "Status and holder change only through lifecycle moves."
+        )
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        if locked.status == S.DISPOSED:
+            raise ValidationError(
+                "A disposed asset's record is kept as it was: it cannot be edited."
+            )
+        for name, value in fields.items():
+            setattr(locked, name, value)
+        locked.full_clean(exclude=["tag"])
+        stamp_history(
+            locked,
+            actor=actor,
+            reason=reason.strip() or "Details edited",
+            action="edit",
+            from_status=locked.status,
+        )
+        locked.save()
+    return locked
+
+
+# --- the moves ------------------------------------------------------------------------------
+
+
+def receive(
+    asset: Asset,
+    *,
+    actor,
+    reason: str = "",
+    serial_number: str | None = None,
+    location: Location | None = None,
+) -> Asset:
+    def change(a: Asset) -> str:
+        if serial_number is not None:
+            a.serial_number = serial_number.strip()
+        if location is not None:
+            a.location = location
+        if a.next_audit_date is None:
+            a.next_audit_date = timezone.localdate() + datetime.timedelta(
+                days=a.category.audit_interval_days
+            )
+        a.status = S.IN_STOCK
+        return "Received"
+
+    return _perform(asset, "receive", actor=actor, reason=reason, change=change)
+
+
+def deploy(
+    asset: Asset,
+    *,
+    to: User | Location | Department,
+    actor,
+    reason: str = "",
+    expected_return_date: datetime.date | None = None,
+) -> Asset:
+    _check_return_date(expected_return_date)
+
+    def change(a: Asset) -> str:
+        label = _set_holder(a, to)
+        a.expected_return_date = expected_return_date
+        a.status = S.DEPLOYED
+        return f"Deployed to {label}"
+
+    return _perform(asset, "deploy", actor=actor, reason=reason, change=change)
+
+
+def transfer(
+    asset: Asset,
+    *,
+    to: User | Location | Department,
+    actor,
+    reason: str = "",
+    expected_return_date: datetime.date | None = None,
+) -> Asset:
+    _check_return_date(expected_return_date)
+
+    def change(a: Asset) -> str:
+        before = a.holder
+        label = _set_holder(a, to)
+        if before == to:
+            raise ValidationError(f"{a.tag} is already held by {label}.")
+        a.expected_return_date = expected_return_date
+        a.status = S.DEPLOYED
+        return f"Transferred to {label}"
+
+    return _perform(asset, "transfer", actor=actor, reason=reason, change=change)
+
+
+def check_in(asset: Asset, *, actor, reason: str = "", location: Location | None = None) -> Asset:
+    def change(a: Asset) -> str:
+        _clear_holder(a)
+        if location is not None:
+            a.location = location
+        a.status = S.IN_STOCK
+        return "Checked in" + (f" at {location.full_name}" if location else "")
+
+    return _perform(asset, "check_in", actor=actor, reason=reason, change=change)
+
+
+def start_maintenance(asset: Asset, *, actor, reason: str) -> Asset:
+    """Into maintenance; a deployed asset keeps its holder so it can go back to them."""
+
+    def change(a: Asset) -> str:
+        a.status = S.IN_MAINTENANCE
+        return "Maintenance started"
+
+    return _perform(asset, "start_maintenance", actor=actor, reason=reason, change=change)
+
+
+def complete_maintenance(
+    asset: Asset,
+    *,
+    actor,
+    reason: str = "",
+    return_to_holder: bool = True,
+    location: Location | None = None,
+) -> Asset:
+    """Back to the holder it had before maintenance, or to stock (``return_to_holder=False``)."""
+
+    def change(a: Asset) -> str:
+        if return_to_holder and a.holder is not None:
+            a.status = S.DEPLOYED
+            return f"Maintenance complete, back with {a.holder}"
+        _clear_holder(a)
+        if location is not None:
+            a.location = location
+        a.status = S.IN_STOCK
+        return "Maintenance complete, back in stock"
+
+    return _perform(asset, "complete_maintenance", actor=actor, reason=reason, change=change)
+
+
+def mark_missing(asset: Asset, *, actor, reason: str) -> Asset:
+    """Missing keeps the last holder on record: it says who had it last."""
+
+    def change(a: Asset) -> str:
+        a.status = S.MISSING
+        return "Marked missing"
+
+    return _perform(asset, "mark_missing", actor=actor, reason=reason, change=change)
+
+
+def mark_found(asset: Asset, *, actor, reason: str = "", location: Location | None = None) -> Asset:
+    def change(a: Asset) -> str:
+        _clear_holder(a)
+        if location is not None:
+            a.location = location
+        a.status = S.IN_STOCK
+        return "Found" + (f" at {location.full_name}" if location else "")
+
+    return _perform(asset, "found", actor=actor, reason=reason, change=change)
+
+
+def retire(asset: Asset, *, actor, reason: str) -> Asset:
+    def change(a: Asset) -> str:
+        _clear_holder(a)
+        a.status = S.RETIRED
+        return "Retired"
+
+    return _perform(asset, "retire", actor=actor, reason=reason, change=change)
+
+
+def wipe(
+    asset: Asset,
+    *,
+    actor,
+    method: str,
+    performed_by: User,
+    verified_by: User | None = None,
+    tool: str = "",
+    performed_on: datetime.date | None = None,
+    certificate_reference: str = "",
+    reason: str = "",
+) -> WipeRecord:
+    """Record a data wipe (NIST SP 800-88) on a retired asset; the status stays ``retired``."""
+    errors: dict[str, str] = {}
+    if method not in WipeMethod.values:
+        errors["method"] = f"Choose one of: {', '.join(WipeMethod.values)}."
+    if verified_by is not None and verified_by == performed_by:
+        errors["verified_by"] = "The verifier must be a different person from who did the wipe."
+    performed_on = performed_on or timezone.localdate()
+    if performed_on > timezone.localdate():
+        errors["performed_on"] = "The wipe date is in the future."
+    if errors:
+        raise ValidationError(errors)
+    record: list[WipeRecord] = []
+
+    def change(a: Asset) -> str:
+        record.append(
+            WipeRecord.objects.create(
+                asset=a,
+                method=method,
+                tool=tool.strip(),
+                performed_by=performed_by,
+                verified_by=verified_by,
+                performed_on=performed_on,
+                certificate_reference=certificate_reference.strip(),
+            )
+        )
+        return f"Data wiped ({WipeMethod(method).label.lower()})" + (
+            f", verified by {verified_by.get_username()}" if verified_by else ", not yet verified"
+        )
+
+    _perform(asset, "wipe", actor=actor, reason=reason, change=change)
+    return record[0]
+
+
+def dispose(
+    asset: Asset,
+    *,
+    actor,
+    method: str,
+    reason: str = "",
+    recipient: str = "",
+    proceeds: Decimal | int | str = 0,
+    disposed_on: datetime.date | None = None,
+    certificate_reference: str = "",
+) -> Asset:
+    """The end: terminal, the record and history are kept forever and the tag never reused."""
+    errors: dict[str, str] = {}
+    if method not in DisposalMethod.values:
+        errors["method"] = f"Choose one of: {', '.join(DisposalMethod.values)}."
+    try:
+        proceeds = Decimal(str(proceeds or 0))
+        if proceeds < 0:
+            errors["proceeds"] = "Proceeds cannot be negative."
+    except ArithmeticError:
+        errors["proceeds"] = "Proceeds must be a number, e.g. 120.00."
+    disposed_on = disposed_on or timezone.localdate()
+    if errors:
+        raise ValidationError(errors)
+
+    def change(a: Asset) -> str:
+        if a.category.holds_data and not a.has_verified_wipe:
+            move = MOVES["dispose"]
+            raise TransitionRefused(
+                f"{a.tag} is a {a.category.name} and holds data: record a verified wipe "
+                "(clear, purge or destroy, checked by a second person) before disposal.",
+                asset=a,
+                move=move.name,
+                allowed=["wipe"],
+            )
+        DisposalRecord.objects.create(
+            asset=a,
+            method=method,
+            recipient=recipient.strip(),
+            proceeds=proceeds,
+            disposed_on=disposed_on,
+            certificate_reference=certificate_reference.strip(),
+            recorded_by=actor,
+        )
+        a.status = S.DISPOSED
+        return f"Disposed ({DisposalMethod(method).label.lower()})"
+
+    return _perform(asset, "dispose", actor=actor, reason=reason, change=change)
+
+
+def reinstate(asset: Asset, *, actor, reason: str, location: Location | None = None) -> Asset:
+    def change(a: Asset) -> str:
+        if location is not None:
+            a.location = location
+        a.status = S.IN_STOCK
+        return "Reinstated"
+
+    return _perform(asset, "reinstate", actor=actor, reason=reason, change=change)

@@ -1,0 +1,65 @@
+"""Evidence of the end of an asset's life: data wipes (NIST SP 800-88) and disposals."""
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import F, Q
+from simple_history.models import HistoricalRecords
+
+from ..choices import DisposalMethod, WipeMethod
+
+
+class WipeRecord(models.Model):
+    asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="wipes")
+    method = models.CharField(max_length=20, choices=WipeMethod.choices)
+    tool = models.CharField(max_length=200, blank=True, help_text="Software or device used.")
+    performed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="wipes_performed"
+    )
+    verified_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="wipes_verified",
+    )
+    performed_on = models.DateField()
+    certificate_reference = models.CharField(max_length=200, blank=True)
+    notes = models.TextField(blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["-performed_on", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(verified_by__isnull=True) | ~Q(verified_by=F("performed_by")),
+                name="wipe_verifier_differs_from_performer",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_method_display()} wipe of {self.asset_id} on {self.performed_on}"
+
+    @property
+    def is_verified(self) -> bool:
+        return self.verified_by_id is not None and self.verified_by_id != self.performed_by_id
+
+
+class DisposalRecord(models.Model):
+    asset = models.OneToOneField("assets.Asset", on_delete=models.PROTECT, related_name="disposal")
+    method = models.CharField(max_length=20, choices=DisposalMethod.choices)
+    recipient = models.CharField(max_length=200, blank=True)
+    proceeds = models.DecimalField(
+        max_digits=12, decimal_places=2, default=0, validators=[MinValueValidator(0)]
+    )
+    disposed_on = models.DateField()
+    certificate_reference = models.CharField(max_length=200, blank=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disposals_recorded"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    history = HistoricalRecords()
+
+    def __str__(self) -> str:
+        return f"Disposal of {self.asset_id} ({self.get_method_display()})"

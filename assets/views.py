@@ -1,0 +1,5 @@
+from django.http import HttpResponse
+
+
+def placeholder(request, tag):
+    return HttpResponse(tag)

@@ -1,0 +1,65 @@
+"""Shared API pieces: pagination and one error shape for every failure."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from assets.lifecycle import TransitionRefused
+
+
+class Pagination(PageNumberPagination):
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
+def _flatten(detail) -> str:
+    if isinstance(detail, dict):
+        parts = []
+        for field, value in detail.items():
+            text = _flatten(value)
+            parts.append(text if field in ("non_field_errors", "__all__") else f"{field}: {text}")
+        return " ".join(parts)
+    if isinstance(detail, list):
+        return " ".join(_flatten(item) for item in detail)
+    return str(detail)
+
+
+def exception_handler(exc, context):
+    """Errors are JSON ``{"detail": "...", ...}`` with a message a person can act on.
+
+    Lifecycle refusals become 409 with the current status and the allowed moves; Django
+    validation errors raised by services become 400 with the fields that need fixing.
+    """
+    if isinstance(exc, TransitionRefused):
+        return Response(
+            {
+                "detail": exc.message,
+                "code": "transition_refused",
+                "tag": exc.asset_tag,
+                "current_status": exc.current_status,
+                "move": exc.move,
+                "allowed_moves": exc.allowed_moves,
+            },
+            status=status.HTTP_409_CONFLICT,
+        )
+    if isinstance(exc, DjangoValidationError):
+        detail = (
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+        exc = ValidationError(detail)
+    if isinstance(exc, PermissionDenied) and str(exc):
+        return Response({"detail": str(exc), "code": "permission_denied"}, status=403)
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, Http404):
+        response.data = {"detail": "Not found.", "code": "not_found"}
+    elif isinstance(exc, ValidationError) and isinstance(response.data, dict | list):
+        fields = response.data
+        response.data = {"detail": _flatten(fields), "code": "invalid", "errors": fields}
+    return response

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class ItamConfig(AppConfig):
+    name = "itam"
+    verbose_name = "ITAM"
