@@ -159,10 +159,40 @@ STORAGES = {
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
 
-EMAIL_CONFIG = env.email_url(
-    "EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25"
-)
-vars().update(EMAIL_CONFIG)
+
+def _mailer_from_url(url: str) -> dict:
+    """Turn ``EMAIL_URL`` (smtp://, smtp+tls://, consolemail://, filemail:///path...) into a mailer."""
+    config = environ.Env.email_url_config(url)
+    options = {
+        "host": config.get("EMAIL_HOST"),
+        "port": config.get("EMAIL_PORT"),
+        "username": config.get("EMAIL_HOST_USER"),
+        "password": config.get("EMAIL_HOST_PASSWORD"),
+        "use_tls": config.get("EMAIL_USE_TLS"),
+        "use_ssl": config.get("EMAIL_USE_SSL"),
+        "file_path": config.get("EMAIL_FILE_PATH"),
+    }
+    backend = config["EMAIL_BACKEND"]
+    if url.startswith("filemail://"):
+        # filemail:///var/mail/itam is an absolute path (django-environ drops the leading slash).
+        options["file_path"] = url.removeprefix("filemail://").split("?")[0]
+    if not backend.endswith("smtp.EmailBackend"):
+        options = (
+            {"file_path": options["file_path"]}
+            if backend.endswith("filebased.EmailBackend")
+            else {}
+        )
+    return {
+        "BACKEND": backend,
+        "OPTIONS": {k: v for k, v in options.items() if v not in (None, "")},
+    }
+
+
+MAILERS = {
+    "default": _mailer_from_url(
+        env.str("EMAIL_URL", default="consolemail://" if DEBUG else "smtp://localhost:25")
+    )
+}
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="itam@localhost")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
 
