@@ -161,7 +161,7 @@ MEDIA_URL = "media/"
 
 
 def _mailer_from_url(url: str) -> dict:
-    """Turn ``EMAIL_URL`` (smtp://, smtp+tls://, consolemail://, filemail:///path...) into a mailer."""
+    """Turn ``EMAIL_URL`` (smtp://, smtp+tls://, consolemail://, filemail:///path) into a mailer."""
     config = environ.Env.email_url_config(url)
     options = {
         "host": config.get("EMAIL_HOST"),
