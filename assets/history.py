@@ -6,7 +6,7 @@ import datetime
 from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from .choices import AssetStatus
 from .models import Asset, AssetModel, Category, Department, Location, Vendor
@@ -173,5 +173,9 @@ def register_as_of(when: datetime.datetime) -> QuerySet:
     Returns historical rows (they carry the same fields as ``Asset``), so filters written for the
     live register (``status``, ``category__slug``...) work on them unchanged.
     """
-    history = Asset.history.model.objects.filter(history_date__lte=when)
-    return history.latest_of_each().exclude(history_type="-").order_by("tag")
+    rows = Asset.history.model.objects.filter(history_date__lte=when)
+    later = rows.filter(id=OuterRef("id")).filter(
+        Q(history_date__gt=OuterRef("history_date"))
+        | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
+    )
+    return rows.filter(~Exists(later)).exclude(history_type="-").order_by("tag")
