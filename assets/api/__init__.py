@@ -1,0 +1,1 @@
+"""The assets REST API: serializers, permissions and viewsets mounted under ``/api/v1/``."""
