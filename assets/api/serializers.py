@@ -87,9 +87,9 @@ class StrictInput:
                     continue
                 message = self.refusal(key, value)
                 if message:
-                    errors[key] = message
+                    errors[key] = [message]
                 elif key not in known:
-                    errors[key] = f"Unknown field “{key}”."
+                    errors[key] = [f"Unknown field “{key}”."]
             if errors:
                 raise serializers.ValidationError(errors)
         return super().to_internal_value(data)
@@ -224,6 +224,9 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
             "reason",
         ]
         read_only_fields = ["status", "assigned_at", "expected_return_date", "created_at"]
+        extra_kwargs = {
+            "purchase_cost": {"error_messages": {"min_value": "Cost cannot be negative."}},
+        }
 
     # -- output (also used for historical rows of ``register_as_of``: same field names) --
 

@@ -139,10 +139,7 @@ class AssetViewSet(
     def get_queryset(self):
         """Only what this person may see (``visible_assets``); the past register for ``as_of``."""
         when = self.as_of()
-        if when is not None:
-            base = register_as_of(when)
-        else:
-            base = Asset.objects.all()
+        base = register_as_of(when) if when is not None else Asset.objects.all()
         return visible_assets(self.request.user, base.select_related(*ASSET_RELATED))
 
     def as_of(self) -> datetime.datetime | None:
