@@ -5,5 +5,9 @@ from . import views
 app_name = "assets"
 
 urlpatterns = [
-    path("<str:tag>/", views.placeholder, name="detail"),
+    path("", views.AssetListView.as_view(), name="list"),
+    path("new/", views.AssetCreateView.as_view(), name="create"),
+    path("<str:tag>/", views.AssetDetailView.as_view(), name="detail"),
+    path("<str:tag>/edit/", views.AssetEditView.as_view(), name="edit"),
+    path("<str:tag>/<slug:move>/", views.AssetMoveView.as_view(), name="move"),
 ]

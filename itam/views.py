@@ -1,12 +1,77 @@
 """Project-level pages: the dashboard and the QR short link."""
 
-from django.http import HttpRequest, HttpResponse
-from django.shortcuts import redirect
+from __future__ import annotations
+
+from django.db.models import Count, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.http import urlencode
+
+from assets.choices import ACTIVE_STATUSES, AssetStatus
+from assets.models import Asset
+from assets.visibility import sees_all_assets, visible_assets
+
+RECENT_CHANGES = 12
+MY_ASSETS_LIMIT = 50
+
+
+def _register_url(**params: object) -> str:
+    return f"{reverse('assets:list')}?{urlencode(params, doseq=True)}"
 
 
 def dashboard(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ITAM")
+    """What needs attention: the register by status (for those who oversee it) and my assets."""
+    user = request.user
+    today = timezone.localdate()
+    sees_all = sees_all_assets(user)
+    oversees = sees_all or user.managed_departments.exists()
+    context: dict = {"sees_all": sees_all, "oversees": oversees, "today": today}
+
+    my_assets = (
+        Asset.objects.filter(assigned_user=user)
+        .select_related("category", "model__manufacturer", "location")
+        .order_by("tag")
+    )
+    context["my_assets"] = list(my_assets[: MY_ASSETS_LIMIT + 1])
+    context["my_assets_more"] = len(context["my_assets"]) > MY_ASSETS_LIMIT
+    context["my_assets"] = context["my_assets"][:MY_ASSETS_LIMIT]
+
+    if oversees:
+        scope = visible_assets(user)
+        counts = dict(scope.order_by().values_list("status").annotate(n=Count("pk")))
+        context["status_cards"] = [
+            {
+                "value": status.value,
+                "label": status.label,
+                "count": counts.get(status.value, 0),
+                "url": _register_url(status=status.value),
+            }
+            for status in AssetStatus
+        ]
+        context["total"] = sum(counts.values())
+        attention = scope.aggregate(
+            audits_due=Count("pk", filter=Q(status__in=ACTIVE_STATUSES, next_audit_date__lt=today)),
+            loans_late=Count(
+                "pk", filter=Q(status=AssetStatus.DEPLOYED, expected_return_date__lt=today)
+            ),
+        )
+        context["attention"] = attention
+        context["audits_url"] = _register_url(
+            status=[s.value for s in ACTIVE_STATUSES], ordering="next_audit_date"
+        )
+    if sees_all:
+        context["recent"] = list(
+            Asset.history.select_related("history_user").order_by("-history_date", "-history_id")[
+                :RECENT_CHANGES
+            ]
+        )
+    return render(request, "itam/dashboard.html", context)
 
 
 def short_link(request: HttpRequest, tag: str) -> HttpResponse:
+    """The QR code's target. Unknown tags and tags this person may not see get the same 404."""
+    if not visible_assets(request.user).filter(tag=tag).exists():
+        raise Http404("No asset you can see has that tag.")
     return redirect("assets:detail", tag=tag)

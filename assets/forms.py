@@ -1,0 +1,416 @@
+"""Forms for the asset pages: registration, edits, and one form per lifecycle move.
+
+Forms only collect and check input; what a move does (and whether it is allowed) stays in
+``assets.lifecycle``. Each move form's ``move_kwargs()`` turns its cleaned data into the keyword
+arguments of the matching lifecycle function.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django import forms
+from django.contrib.auth import get_user_model
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.forms.models import ModelChoiceIterator
+from django.utils import timezone
+
+from . import lifecycle
+from .choices import DisposalMethod, WipeMethod
+from .models import Asset, AssetModel, Category, Department, Location, Vendor
+
+User = get_user_model()
+
+# Labels walk up to four levels (site > building > floor > room); load them in the same query.
+LOCATION_PATH = "parent__parent__parent"
+
+
+def locations() -> Any:
+    return Location.objects.select_related(LOCATION_PATH).order_by("name")
+
+
+class DateInput(forms.DateInput):
+    """A native date picker; the server still checks the value."""
+
+    input_type = "date"
+
+    def __init__(self, attrs: dict | None = None) -> None:
+        super().__init__(attrs=attrs, format="%Y-%m-%d")
+
+
+class PathSortedChoices(ModelChoiceIterator):
+    """Choices sorted by full path, so rooms sit under their building (still lazy)."""
+
+    def __iter__(self) -> Any:
+        items = list(super().__iter__())
+        head = [c for c in items if c[0] == ""]
+        rest = sorted((c for c in items if c[0] != ""), key=lambda c: str(c[1]).lower())
+        yield from head + rest
+
+
+class LocationChoiceField(forms.ModelChoiceField):
+    """Locations shown by their full path, sorted the way people read them."""
+
+    iterator = PathSortedChoices
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("queryset", locations())
+        kwargs.setdefault("required", False)
+        super().__init__(**kwargs)
+
+    def label_from_instance(self, obj: Location) -> str:
+        return obj.full_name
+
+
+class UsernameField(forms.CharField):
+    """A person picked by username (the field offers a list of current people to choose from)."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("max_length", 150)
+        super().__init__(**kwargs)
+
+    def clean(self, value: Any) -> Any:
+        value = super().clean(value)
+        if not value:
+            return None
+        try:
+            return User.objects.get(username__iexact=value.strip(), is_active=True)
+        except User.DoesNotExist:
+            raise ValidationError(
+                f"No current person has the username “{value}”. Pick one from the list.",
+                code="unknown_user",
+            ) from None
+
+
+def put_errors(form: forms.Form, exc: ValidationError) -> None:
+    """Show a service's ValidationError on the form: next to the field when the form has it."""
+    if hasattr(exc, "error_dict"):
+        for field, errors in exc.error_dict.items():
+            target = field if field in form.fields else None
+            if field == NON_FIELD_ERRORS:
+                target = None
+            for error in errors:
+                form.add_error(target, error)
+    else:
+        form.add_error(None, exc)
+
+
+# --- registration and edits -----------------------------------------------------------------
+
+
+class AssetForm(forms.ModelForm):
+    """The descriptive fields of an asset; status and holder change only through moves."""
+
+    location = LocationChoiceField(
+        label="Location", help_text="Where the asset physically is.", required=False
+    )
+
+    class Meta:
+        model = Asset
+        fields = list(lifecycle.EDITABLE_FIELDS)
+        widgets = {
+            "purchase_date": DateInput(),
+            "warranty_end": DateInput(),
+            "next_audit_date": DateInput(),
+            "notes": forms.Textarea(attrs={"rows": 4}),
+        }
+        labels = {
+            "department": "Owning department",
+            "purchase_cost": "Purchase cost",
+            "next_audit_date": "Next audit",
+        }
+        help_texts = {
+            "next_audit_date": "Leave empty to use the category's audit interval.",
+        }
+        error_messages = {
+            "category": {
+                "required": "Choose a category: it decides wipe rules and the audit interval.",
+                "invalid_choice": "That category does not exist: pick one from the list.",
+            },
+            "purchase_date": {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2025-01-31."},
+            "warranty_end": {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2028-01-31."},
+            "next_audit_date": {"invalid": "Enter a date as YYYY-MM-DD, e.g. 2026-06-30."},
+            "purchase_cost": {"invalid": "Enter an amount, e.g. 1299.00."},
+        }
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = Category.objects.order_by("name")
+        self.fields["model"].queryset = AssetModel.objects.select_related("manufacturer")
+        self.fields["department"].queryset = Department.objects.order_by("name")
+        self.fields["vendor"].queryset = Vendor.objects.order_by("name")
+        self.fields["purchase_cost"].widget.attrs.update({"min": "0", "step": "0.01"})
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        model, category = cleaned.get("model"), cleaned.get("category")
+        if model is not None and category is not None and model.category_id != category.pk:
+            self.add_error(
+                "model",
+                f"{model} is a {model.category.name if model.category_id else 'different'} "
+                f"model, not a {category.name}: pick a matching model or category.",
+            )
+        return cleaned
+
+    def details(self, only_changed: bool = False) -> dict:
+        """The cleaned fields, as keyword arguments for ``register``/``update_details``."""
+        names = lifecycle.EDITABLE_FIELDS
+        if only_changed:
+            names = [n for n in names if n in self.changed_data]
+        return {name: self.cleaned_data[name] for name in names}
+
+
+class AssetCreateForm(AssetForm):
+    on_order = forms.BooleanField(
+        required=False,
+        label="On order (not received yet)",
+        help_text="It is registered as on order and received later.",
+    )
+
+
+class AssetEditForm(AssetForm):
+    reason = forms.CharField(
+        required=False,
+        max_length=500,
+        label="Reason for the change",
+        help_text="Kept in the asset's history.",
+    )
+
+
+# --- moves ----------------------------------------------------------------------------------
+
+
+class MoveForm(forms.Form):
+    """Base of every move form: a reason, required when the state table says so."""
+
+    reason = forms.CharField(
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="Reason",
+        help_text="Kept in the asset's history.",
+    )
+
+    def __init__(self, *args: Any, move: lifecycle.Move, asset: Asset, **kwargs: Any) -> None:
+        self.move = move
+        self.asset = asset
+        super().__init__(*args, **kwargs)
+        # The reason goes last, whatever fields a subclass declares.
+        self.order_fields([name for name in self.fields if name != "reason"] + ["reason"])
+        if move.reason_required:
+            self.fields["reason"].required = True
+            self.fields["reason"].help_text = "Required: say why. Kept in the asset's history."
+            self.fields["reason"].error_messages["required"] = (
+                f"Say why ({move.label.lower()} needs a reason)."
+            )
+
+    def move_kwargs(self) -> dict:
+        return {"reason": self.cleaned_data.get("reason", "")}
+
+
+class LocationMoveForm(MoveForm):
+    """Moves that may put the asset somewhere: check in, found, reinstate."""
+
+    location = LocationChoiceField(
+        label="Put it at", help_text="Leave empty to keep its current location."
+    )
+
+    def move_kwargs(self) -> dict:
+        return {**super().move_kwargs(), "location": self.cleaned_data.get("location")}
+
+
+class ReceiveForm(LocationMoveForm):
+    serial_number = forms.CharField(
+        required=False, max_length=100, help_text="Leave empty to keep what is recorded."
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["location"].label = "Received at"
+
+    def move_kwargs(self) -> dict:
+        kwargs = super().move_kwargs()
+        serial = self.cleaned_data.get("serial_number")
+        kwargs["serial_number"] = serial or None
+        return kwargs
+
+
+class HandOverForm(MoveForm):
+    """Deploy and transfer: exactly one holder (a person, a location or a department)."""
+
+    user = UsernameField(
+        required=False,
+        label="Person (username)",
+        widget=forms.TextInput(
+            attrs={"list": "people", "autocomplete": "off", "autocapitalize": "none"}
+        ),
+    )
+    location = LocationChoiceField(label="or a location")
+    department = forms.ModelChoiceField(
+        queryset=Department.objects.order_by("name"), required=False, label="or a department"
+    )
+    expected_return_date = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        label="Expected return",
+        help_text="For loaners: a reminder goes out when it is late.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        chosen = [n for n in ("user", "location", "department") if cleaned.get(n)]
+        if len(chosen) != 1 and not self.has_error("user"):
+            raise ValidationError(
+                "Choose exactly one holder: a person, a location or a department.",
+                code="one_holder",
+            )
+        return cleaned
+
+    def move_kwargs(self) -> dict:
+        data = self.cleaned_data
+        holder = data.get("user") or data.get("location") or data.get("department")
+        return {
+            **super().move_kwargs(),
+            "to": holder,
+            "expected_return_date": data.get("expected_return_date"),
+        }
+
+
+class ReasonOnlyForm(MoveForm):
+    """Start maintenance, mark missing, retire: the reason is all there is."""
+
+
+class CompleteMaintenanceForm(LocationMoveForm):
+    return_to_holder = forms.TypedChoiceField(
+        choices=[("1", "Back to its holder"), ("0", "Back to stock")],
+        coerce=lambda v: v == "1",
+        widget=forms.RadioSelect,
+        initial="1",
+        label="Where it goes",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields[
+            "location"
+        ].help_text = "When it goes back to stock: where it is kept. Empty keeps its location."
+        holder = self.asset.holder
+        if holder is None:
+            del self.fields["return_to_holder"]
+        else:
+            self.fields["return_to_holder"].choices = [
+                ("1", f"Back to its holder, {holder}"),
+                ("0", "Back to stock"),
+            ]
+
+    def move_kwargs(self) -> dict:
+        kwargs = super().move_kwargs()
+        kwargs["return_to_holder"] = self.cleaned_data.get("return_to_holder", False)
+        return kwargs
+
+
+class WipeForm(MoveForm):
+    method = forms.ChoiceField(
+        choices=WipeMethod.choices,
+        help_text="NIST SP 800-88: clear (overwrite), purge (crypto/secure erase), destroy.",
+    )
+    tool = forms.CharField(required=False, max_length=200, help_text="Software or device used.")
+    performed_by = UsernameField(
+        label="Performed by (username)",
+        widget=forms.TextInput(attrs={"list": "people", "autocomplete": "off"}),
+    )
+    verified_by = UsernameField(
+        required=False,
+        label="Verified by (username)",
+        help_text="A second person; disposal needs a verified wipe.",
+        widget=forms.TextInput(attrs={"list": "people", "autocomplete": "off"}),
+    )
+    performed_on = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        label="Date of the wipe",
+        help_text="Empty means today.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    certificate_reference = forms.CharField(required=False, max_length=200)
+
+    def move_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **super().move_kwargs(),
+            "method": data["method"],
+            "tool": data.get("tool", ""),
+            "performed_by": data["performed_by"],
+            "verified_by": data.get("verified_by"),
+            "performed_on": data.get("performed_on") or timezone.localdate(),
+            "certificate_reference": data.get("certificate_reference", ""),
+        }
+
+
+class DisposeForm(MoveForm):
+    method = forms.ChoiceField(choices=DisposalMethod.choices)
+    recipient = forms.CharField(
+        required=False, max_length=200, help_text="Recycler, buyer, charity or lessor."
+    )
+    proceeds = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        error_messages={
+            "min_value": "Proceeds cannot be negative.",
+            "invalid": "Enter an amount, e.g. 120.00.",
+        },
+    )
+    disposed_on = forms.DateField(
+        required=False,
+        widget=DateInput(),
+        label="Date of disposal",
+        help_text="Empty means today.",
+        error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
+    )
+    certificate_reference = forms.CharField(required=False, max_length=200)
+
+    def move_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **super().move_kwargs(),
+            "method": data["method"],
+            "recipient": data.get("recipient", ""),
+            "proceeds": data.get("proceeds") or 0,
+            "disposed_on": data.get("disposed_on"),
+            "certificate_reference": data.get("certificate_reference", ""),
+        }
+
+
+# Which form each move uses, by the move's name in ``lifecycle.MOVES``.
+MOVE_FORMS: dict[str, type[MoveForm]] = {
+    "receive": ReceiveForm,
+    "deploy": HandOverForm,
+    "transfer": HandOverForm,
+    "check_in": LocationMoveForm,
+    "start_maintenance": ReasonOnlyForm,
+    "complete_maintenance": CompleteMaintenanceForm,
+    "mark_missing": ReasonOnlyForm,
+    "found": LocationMoveForm,
+    "retire": ReasonOnlyForm,
+    "wipe": WipeForm,
+    "dispose": DisposeForm,
+    "reinstate": LocationMoveForm,
+}
+
+# Which lifecycle function performs each move (``found`` is ``mark_found`` in the engine).
+MOVE_FUNCTIONS: dict[str, Any] = {
+    "receive": lifecycle.receive,
+    "deploy": lifecycle.deploy,
+    "transfer": lifecycle.transfer,
+    "check_in": lifecycle.check_in,
+    "start_maintenance": lifecycle.start_maintenance,
+    "complete_maintenance": lifecycle.complete_maintenance,
+    "mark_missing": lifecycle.mark_missing,
+    "found": lifecycle.mark_found,
+    "retire": lifecycle.retire,
+    "wipe": lifecycle.wipe,
+    "dispose": lifecycle.dispose,
+    "reinstate": lifecycle.reinstate,
+}

@@ -1,0 +1,77 @@
+"""The asset page: every detail, the moves this person may make, and the whole history."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.views import View
+
+from ..choices import AssetStatus
+from ..history import timeline
+from ..lifecycle import available_moves
+from ..models import Asset, DisposalRecord
+from ..visibility import visible_assets
+
+# Locations are nested up to four deep; full paths come from this one join.
+DETAIL_RELATED = (
+    "category",
+    "model__manufacturer",
+    "location__parent__parent__parent",
+    "department",
+    "assigned_user",
+    "assigned_location__parent__parent__parent",
+    "assigned_department",
+    "vendor",
+)
+# Moves that end or suspend an asset's use get a quieter, warning-coloured button.
+CAUTION_MOVES = {"mark_missing", "retire", "dispose"}
+
+
+def scoped_assets(request: HttpRequest) -> QuerySet:
+    """The assets this person may see, with what the asset pages show."""
+    return visible_assets(request.user, Asset.objects.select_related(*DETAIL_RELATED))
+
+
+def get_visible_asset(request: HttpRequest, tag: str) -> Asset:
+    """The asset by tag, or 404 for unknown tags and for tags this person may not see alike."""
+    return get_object_or_404(scoped_assets(request), tag=tag)
+
+
+def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
+    user = request.user
+    today = timezone.localdate()
+    disposal = (
+        DisposalRecord.objects.filter(asset=asset).select_related("recorded_by").first()
+        if asset.status == AssetStatus.DISPOSED
+        else None
+    )
+    return {
+        "asset": asset,
+        "today": today,
+        "moves": [
+            {"move": move, "caution": move.name in CAUTION_MOVES}
+            for move in available_moves(user, asset)
+        ],
+        "can_edit": user.has_perm("assets.change_asset") and asset.status != AssetStatus.DISPOSED,
+        "wipes": list(asset.wipes.select_related("performed_by", "verified_by")),
+        "disposal": disposal,
+        "timeline": timeline(asset),
+        "warranty_active": bool(asset.warranty_end and asset.warranty_end >= today),
+        "audit_overdue": bool(asset.next_audit_date and asset.next_audit_date < today),
+        "return_overdue": bool(asset.expected_return_date and asset.expected_return_date < today),
+    }
+
+
+def render_detail(request: HttpRequest, asset: Asset, *, status: int = 200) -> HttpResponse:
+    return render(
+        request, "assets/asset_detail.html", detail_context(request, asset), status=status
+    )
+
+
+class AssetDetailView(View):
+    def get(self, request: HttpRequest, tag: str) -> HttpResponse:
+        return render_detail(request, get_visible_asset(request, tag))

@@ -1,0 +1,153 @@
+"""The asset register: filtered, sorted, paginated, scoped to what the person may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.db.models import QuerySet
+from django.views.generic import ListView
+
+from ..filters import AssetFilterSet
+from ..forms import PathSortedChoices, locations
+from ..models import Asset
+from ..visibility import sees_all_assets, visible_assets
+
+# Everything a row shows, loaded in the page's one query (no per-row lookups).
+ROW_RELATED = (
+    "category",
+    "model__manufacturer",
+    "location",
+    "assigned_user",
+    "assigned_location",
+    "assigned_department",
+)
+MAX_PAGE_SIZE = 200
+
+# (ordering key in AssetFilterSet or None when the column cannot be sorted, header label)
+COLUMNS: tuple[tuple[str | None, str], ...] = (
+    ("tag", "Tag"),
+    ("name", "Name"),
+    ("status", "Status"),
+    ("category", "Category"),
+    (None, "Model"),
+    ("location", "Location"),
+    ("holder", "Held by"),
+    ("next_audit_date", "Next audit"),
+)
+DEFAULT_ORDERING = "tag"
+
+
+@dataclass
+class Column:
+    label: str
+    key: str | None
+    aria_sort: str = ""  # "ascending" / "descending" on the sorted column, else empty
+    next_ordering: str = ""
+
+
+def page_size_from(value: str | None) -> int:
+    """``?page_size=`` when it is a sensible number, capped; the site default otherwise."""
+    default = getattr(settings, "ITAM_PAGE_SIZE", 50)
+    try:
+        size = int(value) if value else default
+    except ValueError:
+        return default
+    return max(1, min(size, MAX_PAGE_SIZE))
+
+
+def columns_for(ordering: str) -> list[Column]:
+    """Header state: which column is sorted which way, and where a click on each one leads."""
+    ordering = ordering or DEFAULT_ORDERING
+    columns = []
+    for key, label in COLUMNS:
+        column = Column(label=label, key=key)
+        if key is not None:
+            if ordering == key:
+                column.aria_sort, column.next_ordering = "ascending", f"-{key}"
+            elif ordering == f"-{key}":
+                column.aria_sort, column.next_ordering = "descending", key
+            else:
+                column.next_ordering = key
+        columns.append(column)
+    return columns
+
+
+def tune_filter_form(form: forms.Form) -> None:
+    """Checkboxes for status and location paths in one query (labels walk up the tree)."""
+    status = form.fields["status"]
+    status.widget = forms.CheckboxSelectMultiple(choices=status.choices)
+    location = form.fields["location"]
+    location.iterator = PathSortedChoices
+    location.label_from_instance = lambda obj: obj.full_name
+    location.queryset = locations()
+    location.label = "Location"
+    location.help_text = "Includes everything inside it."
+    form.fields["holder"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
+    form.fields["q"].widget.attrs.update({"placeholder": "Tag, name or serial number"})
+
+
+def error_list(form: forms.Form) -> list[str]:
+    """Each error with the label of the filter it belongs to, for the message above the form."""
+    messages = []
+    for name, errors in form.errors.items():
+        field = form.fields.get(name)
+        prefix = f"{field.label}: " if field is not None else ""
+        messages.extend(f"{prefix}{error}" for error in errors)
+    return messages
+
+
+class AssetListView(ListView):
+    """The register for IT staff and auditors; 'My assets' (the same page, scoped) for others."""
+
+    template_name = "assets/asset_list.html"
+    context_object_name = "assets"
+
+    def get_queryset(self) -> QuerySet:
+        base = visible_assets(self.request.user, Asset.objects.select_related(*ROW_RELATED))
+        self.filterset = AssetFilterSet(
+            self.request.GET or None, queryset=base, request=self.request
+        )
+        tune_filter_form(self.filterset.form)
+        if self.filterset.is_bound and not self.filterset.is_valid():
+            # A filter we cannot read: say so, and list nothing rather than the wrong things.
+            return base.none()
+        queryset = self.filterset.qs
+        ordering = list(queryset.query.order_by)
+        if ordering and "tag" not in ordering and "-tag" not in ordering:
+            queryset = queryset.order_by(*ordering, "tag")  # a stable order across pages
+        return queryset
+
+    def get_paginate_by(self, queryset: QuerySet) -> int:
+        return page_size_from(self.request.GET.get("page_size"))
+
+    def paginate_queryset(self, queryset: QuerySet, page_size: int) -> tuple:
+        """Like ListView's, but a page number out of range shows the nearest page, not a 404."""
+        paginator = Paginator(queryset, page_size)
+        page = paginator.get_page(self.request.GET.get("page"))
+        return paginator, page, page.object_list, page.has_other_pages()
+
+    def get_context_data(self, **kwargs: Any) -> dict[str, Any]:
+        context = super().get_context_data(**kwargs)
+        user = self.request.user
+        ordering = self.request.GET.get("ordering", "").split(",")[0].strip()
+        filter_errors = self.filterset.is_bound and not self.filterset.is_valid()
+        context.update(
+            filter=self.filterset,
+            filter_form=self.filterset.form,
+            filter_errors=filter_errors,
+            filter_error_list=error_list(self.filterset.form) if filter_errors else [],
+            filters_active=any(
+                self.request.GET.get(name) for name in self.filterset.form.fields if name
+            ),
+            columns=columns_for("" if filter_errors else ordering),
+            sees_all=sees_all_assets(user),
+            can_register=user.has_perm("assets.add_asset"),
+            page_size=page_size_from(self.request.GET.get("page_size")),
+            page_sizes=(25, 50, 100, 200),
+        )
+        context["page_title"] = "Asset register" if context["sees_all"] else "My assets"
+        return context
