@@ -8,6 +8,15 @@ PY_OK='import sys; sys.exit(0 if sys.version_info >= (3, 12) else 1)'
 
 say() { printf '==> %s\n' "$*"; }
 
+# The database in words, without the password a DATABASE_URL may carry.
+describe_database() {
+    if [ -z "${DATABASE_URL:-}" ]; then
+        echo "SQLite, $ROOT/db.sqlite3"
+    else
+        echo "${DATABASE_URL%%://*} from DATABASE_URL"
+    fi
+}
+
 # Prints the path of a Python >= 3.12: on PATH first, then pyenv's versions.
 find_python() {
     local candidate

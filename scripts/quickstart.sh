@@ -18,7 +18,7 @@ for arg in "$@"; do
 done
 
 ensure_venv
-say "Database: ${DATABASE_URL:-SQLite, $ROOT/db.sqlite3}"
+say "Database: $(describe_database)"
 .venv/bin/python manage.py migrate --noinput
 say "Demo data"
 .venv/bin/python manage.py seed_demo

@@ -8,7 +8,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/_lib.sh"
 ensure_venv
 say "ruff check"
 .venv/bin/ruff check .
-say "pytest (database: ${DATABASE_URL:+from DATABASE_URL}${DATABASE_URL:-SQLite}, broker: ${REDIS_URL:+Redis}${REDIS_URL:-none, tasks run in-process})"
+say "pytest (database: $(describe_database); Celery broker: ${REDIS_URL:+Redis from REDIS_URL}$([ -n "${REDIS_URL:-}" ] || echo "none, tasks run in-process"))"
 status=0
 .venv/bin/pytest "$@" || status=$?
 if [ "$status" = 5 ]; then

@@ -125,3 +125,30 @@ def test_ssl_redirect_on_by_default_in_production_and_off_behind_a_proxy() -> No
 @pytest.mark.parametrize("hosts", ["itam.example.com", "itam.example.com,intranet.local"])
 def test_allowed_hosts_is_a_list(hosts: str) -> None:
     assert settings_under(production_env(ALLOWED_HOSTS=hosts))["allowed_hosts"] == hosts.split(",")
+
+
+def test_compose_file_describes_the_production_stack() -> None:
+    # given the compose file users run (no Docker engine here: check what it says)
+    import yaml
+
+    compose = yaml.safe_load((ROOT / "docker-compose.yml").read_text())
+    services = compose["services"]
+    assert {"postgres", "redis", "migrate", "web", "worker", "beat"} <= set(services)
+    assert services["postgres"]["image"].startswith("postgres:16")
+    assert services["redis"]["image"].startswith("redis:7")
+    for name in ("postgres", "redis"):
+        assert "healthcheck" in services[name], name
+    # then the app services wait for healthy services and a finished migration
+    for name in ("web", "worker", "beat"):
+        depends = services[name]["depends_on"]
+        assert depends["postgres"]["condition"] == "service_healthy"
+        assert depends["migrate"]["condition"] == "service_completed_successfully"
+        env = services[name]["environment"]
+        assert env["DEBUG"] == "0"
+        assert env["REDIS_URL"] == "redis://redis:6379/0"
+        assert env["DATABASE_URL"].startswith("postgres://")
+    assert services["web"]["command"][:2] == ["gunicorn", "itam.wsgi"]
+    assert services["worker"]["command"][:4] == ["celery", "-A", "itam", "worker"]
+    assert services["beat"]["command"][:4] == ["celery", "-A", "itam", "beat"]
+    assert services["web"]["environment"]["SECURE_SSL_REDIRECT"].endswith("0}")
+    assert "ITAM_BASE_URL" in services["web"]["environment"]
