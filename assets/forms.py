@@ -42,10 +42,11 @@ class PathSortedChoices(ModelChoiceIterator):
     """Choices sorted by full path, so rooms sit under their building (still lazy)."""
 
     def __iter__(self) -> Any:
-        items = list(super().__iter__())
-        head = [c for c in items if c[0] == ""]
-        rest = sorted((c for c in items if c[0] != ""), key=lambda c: str(c[1]).lower())
-        yield from head + rest
+        # The empty choice comes first without a query: widgets peek at the first choice.
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        rows = [self.choice(obj) for obj in self.queryset]
+        yield from sorted(rows, key=lambda c: str(c[1]).lower())
 
 
 class LocationChoiceField(forms.ModelChoiceField):
