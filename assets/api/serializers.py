@@ -1,13 +1,13 @@
 """What the assets API reads and writes.
 
 Serializers only translate JSON to arguments: every change goes through ``assets.lifecycle``,
-which checks permissions and the state table and writes the history row. There is one input
-serializer per lifecycle move so the OpenAPI schema documents each body.
+which checks permissions and the state table and writes the history row. The moves' bodies
+are in ``assets.api.moves``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
@@ -46,7 +46,8 @@ def _lifecycle_hint() -> str:
     return LIFECYCLE_HINT.format(actions=", ".join(m.url_name for m in lifecycle.MOVES.values()))
 
 
-def _user_field(**kwargs: Any) -> serializers.SlugRelatedField:
+def user_field(**kwargs: Any) -> serializers.SlugRelatedField:
+    """People are named by username in bodies; an unknown one is a 400 that says so."""
     return serializers.SlugRelatedField(
         slug_field="username",
         queryset=User.objects.all(),
@@ -55,7 +56,10 @@ def _user_field(**kwargs: Any) -> serializers.SlugRelatedField:
     )
 
 
-def _pk_field(queryset, noun: str, listing: str = "", **kwargs: Any):
+def pk_field(
+    queryset, noun: str, listing: str = "", **kwargs: Any
+) -> serializers.PrimaryKeyRelatedField:
+    """A related object by id, with a message naming the thing and where to look ids up."""
     where = f": see {listing}" if listing else ""
     return serializers.PrimaryKeyRelatedField(
         queryset=queryset,
@@ -67,8 +71,8 @@ def _pk_field(queryset, noun: str, listing: str = "", **kwargs: Any):
     )
 
 
-def _location_field(**kwargs: Any):
-    return _pk_field(Location.objects.all(), "location", "/api/v1/locations/", **kwargs)
+def location_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
+    return pk_field(Location.objects.all(), "location", "/api/v1/locations/", **kwargs)
 
 
 class StrictInput:
@@ -162,13 +166,13 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
         },
     )
     category_name = serializers.CharField(source="category.name", read_only=True)
-    model = _pk_field(AssetModel.objects.all(), "asset model", required=False, allow_null=True)
+    model = pk_field(AssetModel.objects.all(), "asset model", required=False, allow_null=True)
     model_name = serializers.StringRelatedField(source="model", read_only=True)
-    location = _location_field(
+    location = location_field(
         required=False, allow_null=True, help_text="Where the asset physically is (id)."
     )
     location_name = serializers.SerializerMethodField()
-    department = _pk_field(
+    department = pk_field(
         Department.objects.all(),
         "department",
         "/api/v1/departments/",
@@ -177,7 +181,7 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
         help_text="The owning department (id).",
     )
     department_name = serializers.SerializerMethodField()
-    vendor = _pk_field(Vendor.objects.all(), "vendor", required=False, allow_null=True)
+    vendor = pk_field(Vendor.objects.all(), "vendor", required=False, allow_null=True)
     vendor_name = serializers.StringRelatedField(source="vendor", read_only=True)
     holder = serializers.SerializerMethodField()
     updated_at = serializers.SerializerMethodField()
@@ -414,207 +418,3 @@ class TransitionRefusedSerializer(ErrorSerializer):
     current_status = serializers.CharField(help_text=_STATUSES)
     move = serializers.CharField()
     allowed_moves = serializers.ListField(child=serializers.CharField())
-
-
-# --- lifecycle moves: one input serializer each -----------------------------------------------
-
-
-class MoveInput(StrictInput, serializers.Serializer):
-    """The body of ``POST /api/v1/assets/<tag>/<action>/``; ``perform`` calls the lifecycle."""
-
-    move_name: str = ""
-    function: Callable[..., Any]
-
-    reason = serializers.CharField(
-        required=False, allow_blank=True, max_length=500, help_text="Why: kept in the history."
-    )
-
-    def get_fields(self):
-        fields = super().get_fields()
-        move = lifecycle.MOVES[self.move_name]
-        if move.reason_required:
-            message = f"Say why ({move.label.lower()} needs a reason)."
-            fields["reason"] = serializers.CharField(
-                max_length=500,
-                help_text="Why: kept in the history (required for this move).",
-                error_messages={"required": message, "blank": message},
-            )
-        return fields
-
-    def arguments(self) -> dict[str, Any]:
-        """The keyword arguments of the lifecycle function, from the validated body."""
-        return dict(self.validated_data)
-
-    def perform(self, asset: Asset, actor) -> Any:
-        return type(self).function(asset, actor=actor, **self.arguments())
-
-
-class ReceiveInput(MoveInput):
-    move_name = "receive"
-    function = lifecycle.receive
-    serial_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    location = _location_field(required=False, help_text="Where it arrived (id).")
-
-
-class DeployInput(MoveInput):
-    move_name = "deploy"
-    function = lifecycle.deploy
-    user = _user_field(required=False, help_text="Hand it to this person (username).")
-    location = _location_field(required=False, help_text="Or install it at this location (id).")
-    department = _pk_field(
-        Department.objects.all(),
-        "department",
-        "/api/v1/departments/",
-        required=False,
-        help_text="Or lend it to this department (id).",
-    )
-    expected_return_date = serializers.DateField(
-        required=False, allow_null=True, help_text="For loaners: when it should come back."
-    )
-
-    def validate(self, attrs: dict) -> dict:
-        given = [key for key in ("user", "location", "department") if attrs.get(key) is not None]
-        if len(given) != 1:
-            raise serializers.ValidationError(
-                {
-                    "non_field_errors": [
-                        "Give exactly one holder: user (username), location (id) or "
-                        "department (id)." + (f" You gave {', '.join(given)}." if given else "")
-                    ]
-                }
-            )
-        return attrs
-
-    def arguments(self) -> dict[str, Any]:
-        data = dict(self.validated_data)
-        holder = [data.pop(key, None) for key in ("user", "location", "department")]
-        data["to"] = next(h for h in holder if h is not None)
-        return data
-
-
-class TransferInput(DeployInput):
-    move_name = "transfer"
-    function = lifecycle.transfer
-
-
-class CheckInInput(MoveInput):
-    move_name = "check_in"
-    function = lifecycle.check_in
-    location = _location_field(required=False, help_text="Where it is put back (id).")
-
-
-class StartMaintenanceInput(MoveInput):
-    move_name = "start_maintenance"
-    function = lifecycle.start_maintenance
-
-
-class CompleteMaintenanceInput(MoveInput):
-    move_name = "complete_maintenance"
-    function = lifecycle.complete_maintenance
-    return_to_holder = serializers.BooleanField(
-        required=False,
-        default=True,
-        help_text="Give it back to the holder it had before maintenance (else: back to stock).",
-    )
-    location = _location_field(required=False, help_text="Where it goes if back to stock (id).")
-
-
-class MarkMissingInput(MoveInput):
-    move_name = "mark_missing"
-    function = lifecycle.mark_missing
-
-
-class FoundInput(MoveInput):
-    move_name = "found"
-    function = lifecycle.mark_found
-    location = _location_field(required=False, help_text="Where it was found (id).")
-
-
-class RetireInput(MoveInput):
-    move_name = "retire"
-    function = lifecycle.retire
-
-
-class _CertificateMixin(serializers.Serializer):
-    certificate = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Certificate reference."
-    )
-    certificate_reference = serializers.CharField(
-        required=False, allow_blank=True, max_length=200, help_text="Same as certificate."
-    )
-
-    def validate(self, attrs: dict) -> dict:
-        short = attrs.pop("certificate", None)
-        long = attrs.get("certificate_reference")
-        if short is not None and long is not None and short != long:
-            raise serializers.ValidationError(
-                {"certificate": "certificate and certificate_reference differ: send one."}
-            )
-        if short is not None:
-            attrs["certificate_reference"] = short
-        return attrs
-
-
-class WipeInput(_CertificateMixin, MoveInput):
-    """A data wipe per NIST SP 800-88; the asset stays retired."""
-
-    move_name = "wipe"
-    function = lifecycle.wipe
-    method = serializers.ChoiceField(
-        choices=WipeMethod.choices, help_text="NIST SP 800-88: clear, purge or destroy."
-    )
-    tool = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    performed_by = _user_field(
-        required=False, help_text="Who did the wipe (username); defaults to you."
-    )
-    verified_by = _user_field(
-        required=False,
-        allow_null=True,
-        help_text="A second person who checked it (username); needed before disposal.",
-    )
-    performed_on = serializers.DateField(required=False, help_text="Defaults to today.")
-
-    def perform(self, asset: Asset, actor) -> WipeRecord:
-        arguments = self.arguments()
-        arguments.setdefault("performed_by", actor)
-        return lifecycle.wipe(asset, actor=actor, **arguments)
-
-
-class DisposeInput(_CertificateMixin, MoveInput):
-    move_name = "dispose"
-    function = lifecycle.dispose
-    method = serializers.ChoiceField(choices=DisposalMethod.choices)
-    recipient = serializers.CharField(required=False, allow_blank=True, max_length=200)
-    proceeds = serializers.DecimalField(
-        max_digits=12,
-        decimal_places=2,
-        required=False,
-        min_value=0,
-        error_messages={"min_value": "Proceeds cannot be negative."},
-    )
-    disposed_on = serializers.DateField(required=False, help_text="Defaults to today.")
-
-
-class ReinstateInput(MoveInput):
-    move_name = "reinstate"
-    function = lifecycle.reinstate
-    location = _location_field(required=False, help_text="Where it goes back into stock (id).")
-
-
-MOVE_INPUTS: dict[str, type[MoveInput]] = {
-    cls.move_name: cls
-    for cls in [
-        ReceiveInput,
-        DeployInput,
-        TransferInput,
-        CheckInInput,
-        StartMaintenanceInput,
-        CompleteMaintenanceInput,
-        MarkMissingInput,
-        FoundInput,
-        RetireInput,
-        WipeInput,
-        DisposeInput,
-        ReinstateInput,
-    ]
-}

@@ -27,6 +27,7 @@ from assets.models import Asset, Category, Department, Location
 from assets.visibility import visible_assets
 
 from . import serializers as s
+from .moves import MOVE_INPUTS
 from .permissions import AssetPermission
 
 # Everything the asset representation reads, in one query (locations nest up to four levels).
@@ -85,7 +86,7 @@ def parse_as_of(value: str) -> datetime.datetime:
 def _move_action(name: str):
     """The API endpoint for one lifecycle move: ``POST /api/v1/assets/<tag>/<url_name>/``."""
     move = lifecycle.MOVES[name]
-    input_class = s.MOVE_INPUTS[name]
+    input_class = MOVE_INPUTS[name]
     response = {"wipe": s.AssetWipedSerializer, "dispose": s.AssetDisposedSerializer}.get(
         name, s.AssetSerializer
     )
@@ -161,8 +162,8 @@ class AssetViewSet(
         return filterset.qs
 
     def get_serializer_class(self):
-        if self.action in s.MOVE_INPUTS:
-            return s.MOVE_INPUTS[self.action]
+        if self.action in MOVE_INPUTS:
+            return MOVE_INPUTS[self.action]
         return super().get_serializer_class()
 
     def moved(self, asset: Asset, name: str, result) -> dict:

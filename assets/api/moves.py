@@ -1,0 +1,219 @@
+"""The bodies of the lifecycle moves: one input serializer per move, so the schema documents each.
+
+Each turns its JSON into the keyword arguments of its ``assets.lifecycle`` function and calls it;
+the lifecycle checks the permission and the state table and writes the history row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from rest_framework import serializers
+
+from assets import lifecycle
+from assets.choices import DisposalMethod, WipeMethod
+from assets.models import Asset, Department, WipeRecord
+
+from .serializers import StrictInput, location_field, pk_field, user_field
+
+
+class MoveInput(StrictInput, serializers.Serializer):
+    """The body of ``POST /api/v1/assets/<tag>/<action>/``; ``perform`` calls the lifecycle."""
+
+    move_name: str = ""
+    function: Callable[..., Any]
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Why: kept in the history."
+    )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        move = lifecycle.MOVES[self.move_name]
+        if move.reason_required:
+            message = f"Say why ({move.label.lower()} needs a reason)."
+            fields["reason"] = serializers.CharField(
+                max_length=500,
+                help_text="Why: kept in the history (required for this move).",
+                error_messages={"required": message, "blank": message},
+            )
+        return fields
+
+    def arguments(self) -> dict[str, Any]:
+        """The keyword arguments of the lifecycle function, from the validated body."""
+        return dict(self.validated_data)
+
+    def perform(self, asset: Asset, actor) -> Any:
+        return type(self).function(asset, actor=actor, **self.arguments())
+
+
+class ReceiveInput(MoveInput):
+    move_name = "receive"
+    function = lifecycle.receive
+    serial_number = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    location = location_field(required=False, help_text="Where it arrived (id).")
+
+
+class DeployInput(MoveInput):
+    move_name = "deploy"
+    function = lifecycle.deploy
+    user = user_field(required=False, help_text="Hand it to this person (username).")
+    location = location_field(required=False, help_text="Or install it at this location (id).")
+    department = pk_field(
+        Department.objects.all(),
+        "department",
+        "/api/v1/departments/",
+        required=False,
+        help_text="Or lend it to this department (id).",
+    )
+    expected_return_date = serializers.DateField(
+        required=False, allow_null=True, help_text="For loaners: when it should come back."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        given = [key for key in ("user", "location", "department") if attrs.get(key) is not None]
+        if len(given) != 1:
+            raise serializers.ValidationError(
+                {
+                    "non_field_errors": [
+                        "Give exactly one holder: user (username), location (id) or "
+                        "department (id)." + (f" You gave {', '.join(given)}." if given else "")
+                    ]
+                }
+            )
+        return attrs
+
+    def arguments(self) -> dict[str, Any]:
+        data = dict(self.validated_data)
+        holder = [data.pop(key, None) for key in ("user", "location", "department")]
+        data["to"] = next(h for h in holder if h is not None)
+        return data
+
+
+class TransferInput(DeployInput):
+    move_name = "transfer"
+    function = lifecycle.transfer
+
+
+class CheckInInput(MoveInput):
+    move_name = "check_in"
+    function = lifecycle.check_in
+    location = location_field(required=False, help_text="Where it is put back (id).")
+
+
+class StartMaintenanceInput(MoveInput):
+    move_name = "start_maintenance"
+    function = lifecycle.start_maintenance
+
+
+class CompleteMaintenanceInput(MoveInput):
+    move_name = "complete_maintenance"
+    function = lifecycle.complete_maintenance
+    return_to_holder = serializers.BooleanField(
+        required=False,
+        default=True,
+        help_text="Give it back to the holder it had before maintenance (else: back to stock).",
+    )
+    location = location_field(required=False, help_text="Where it goes if back to stock (id).")
+
+
+class MarkMissingInput(MoveInput):
+    move_name = "mark_missing"
+    function = lifecycle.mark_missing
+
+
+class FoundInput(MoveInput):
+    move_name = "found"
+    function = lifecycle.mark_found
+    location = location_field(required=False, help_text="Where it was found (id).")
+
+
+class RetireInput(MoveInput):
+    move_name = "retire"
+    function = lifecycle.retire
+
+
+class _CertificateMixin(serializers.Serializer):
+    certificate = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Certificate reference."
+    )
+    certificate_reference = serializers.CharField(
+        required=False, allow_blank=True, max_length=200, help_text="Same as certificate."
+    )
+
+    def validate(self, attrs: dict) -> dict:
+        short = attrs.pop("certificate", None)
+        long = attrs.get("certificate_reference")
+        if short is not None and long is not None and short != long:
+            raise serializers.ValidationError(
+                {"certificate": "certificate and certificate_reference differ: send one."}
+            )
+        if short is not None:
+            attrs["certificate_reference"] = short
+        return attrs
+
+
+class WipeInput(_CertificateMixin, MoveInput):
+    """A data wipe per NIST SP 800-88; the asset stays retired."""
+
+    move_name = "wipe"
+    function = lifecycle.wipe
+    method = serializers.ChoiceField(
+        choices=WipeMethod.choices, help_text="NIST SP 800-88: clear, purge or destroy."
+    )
+    tool = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    performed_by = user_field(
+        required=False, help_text="Who did the wipe (username); defaults to you."
+    )
+    verified_by = user_field(
+        required=False,
+        allow_null=True,
+        help_text="A second person who checked it (username); needed before disposal.",
+    )
+    performed_on = serializers.DateField(required=False, help_text="Defaults to today.")
+
+    def perform(self, asset: Asset, actor) -> WipeRecord:
+        arguments = self.arguments()
+        arguments.setdefault("performed_by", actor)
+        return lifecycle.wipe(asset, actor=actor, **arguments)
+
+
+class DisposeInput(_CertificateMixin, MoveInput):
+    move_name = "dispose"
+    function = lifecycle.dispose
+    method = serializers.ChoiceField(choices=DisposalMethod.choices)
+    recipient = serializers.CharField(required=False, allow_blank=True, max_length=200)
+    proceeds = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        required=False,
+        min_value=0,
+        error_messages={"min_value": "Proceeds cannot be negative."},
+    )
+    disposed_on = serializers.DateField(required=False, help_text="Defaults to today.")
+
+
+class ReinstateInput(MoveInput):
+    move_name = "reinstate"
+    function = lifecycle.reinstate
+    location = location_field(required=False, help_text="Where it goes back into stock (id).")
+
+
+MOVE_INPUTS: dict[str, type[MoveInput]] = {
+    cls.move_name: cls
+    for cls in [
+        ReceiveInput,
+        DeployInput,
+        TransferInput,
+        CheckInInput,
+        StartMaintenanceInput,
+        CompleteMaintenanceInput,
+        MarkMissingInput,
+        FoundInput,
+        RetireInput,
+        WipeInput,
+        DisposeInput,
+        ReinstateInput,
+    ]
+}
