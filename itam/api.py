@@ -4,7 +4,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from rest_framework import status
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import APIException, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -62,4 +62,8 @@ def exception_handler(exc, context):
     elif isinstance(exc, ValidationError) and isinstance(response.data, dict | list):
         fields = response.data
         response.data = {"detail": _flatten(fields), "code": "invalid", "errors": fields}
+    elif isinstance(exc, APIException) and isinstance(response.data, dict):
+        response.data.setdefault(
+            "code", exc.get_codes() if isinstance(exc.detail, str) else "error"
+        )
     return response

@@ -29,15 +29,27 @@ def test_schema_generates_and_validates_without_warnings(tmp_path):
         assert {"200", "400", "403", "404", "409"} <= set(operation["responses"])
 
 
+def signed_in() -> APIClient:
+    api = APIClient()
+    api.force_authenticate(make_user("employee"))
+    return api
+
+
+def test_schema_and_docs_need_sign_in_like_everything_else():
+    assert APIClient().get("/api/v1/schema/").status_code == 401
+    assert APIClient().get("/api/v1/docs/").status_code == 401
+
+
 def test_schema_endpoint_answers():
-    response = APIClient().get("/api/v1/schema/", {"format": "json"})
+    response = signed_in().get("/api/v1/schema/", {"format": "json"})
 
     assert response.status_code == 200
     assert response.json()["info"]["title"] == "ITAM API"
 
 
 def test_docs_page_renders_with_vendored_swagger_ui_under_its_csp():
-    response = APIClient().get("/api/v1/docs/")
+    api = signed_in()
+    response = api.get("/api/v1/docs/")
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -47,7 +59,7 @@ def test_docs_page_renders_with_vendored_swagger_ui_under_its_csp():
     policy = response["Content-Security-Policy"]
     assert "script-src 'self'" in policy
     assert "'unsafe-inline'" in policy.split("style-src")[1].split(";")[0]
-    script = APIClient().get("/api/v1/docs/", {"script": ""})
+    script = api.get("/api/v1/docs/", {"script": ""})
     assert script.status_code == 200
     assert "/api/v1/schema/" in script.content.decode()
 
