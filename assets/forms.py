@@ -99,11 +99,22 @@ def put_errors(form: forms.Form, exc: ValidationError) -> None:
 # --- registration and edits -----------------------------------------------------------------
 
 
+EMPTY_LABELS = {
+    "category": "Choose a category",
+    "model": "Not recorded",
+    "department": "None",
+    "vendor": "Not recorded",
+}
+
+
 class AssetForm(forms.ModelForm):
     """The descriptive fields of an asset; status and holder change only through moves."""
 
     location = LocationChoiceField(
-        label="Location", help_text="Where the asset physically is.", required=False
+        label="Location",
+        help_text="Where the asset physically is.",
+        required=False,
+        empty_label="Not recorded",
     )
 
     class Meta:
@@ -141,6 +152,8 @@ class AssetForm(forms.ModelForm):
         self.fields["department"].queryset = Department.objects.order_by("name")
         self.fields["vendor"].queryset = Vendor.objects.order_by("name")
         self.fields["purchase_cost"].widget.attrs.update({"min": "0", "step": "0.01"})
+        for name, label in EMPTY_LABELS.items():
+            self.fields[name].empty_label = label
 
     def clean(self) -> dict:
         cleaned = super().clean()
@@ -212,7 +225,9 @@ class LocationMoveForm(MoveForm):
     """Moves that may put the asset somewhere: check in, found, reinstate."""
 
     location = LocationChoiceField(
-        label="Put it at", help_text="Leave empty to keep its current location."
+        label="Put it at",
+        empty_label="Keep its current location",
+        help_text="Where it is kept from now on.",
     )
 
     def move_kwargs(self) -> dict:
@@ -245,9 +260,12 @@ class HandOverForm(MoveForm):
             attrs={"list": "people", "autocomplete": "off", "autocapitalize": "none"}
         ),
     )
-    location = LocationChoiceField(label="or a location")
+    location = LocationChoiceField(label="or a location", empty_label="No location")
     department = forms.ModelChoiceField(
-        queryset=Department.objects.order_by("name"), required=False, label="or a department"
+        queryset=Department.objects.order_by("name"),
+        required=False,
+        label="or a department",
+        empty_label="No department",
     )
     expected_return_date = forms.DateField(
         required=False,

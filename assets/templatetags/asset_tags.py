@@ -45,3 +45,9 @@ def action_label(action: str) -> str:
     return {"register": "Registered", "edit": "Details edited", "create": "Created"}.get(
         action, (action or "Change").replace("_", " ").capitalize()
     )
+
+
+@register.filter
+def field_changes(changes: list) -> list:
+    """The changes other than status, which the timeline already shows as badges."""
+    return [change for change in changes if change.field != "status"]

@@ -85,6 +85,9 @@ def tune_filter_form(form: forms.Form) -> None:
     location.label_from_instance = lambda obj: obj.full_name
     location.queryset = locations()
     location.label = "Location"
+    location.empty_label = "Anywhere"
+    form.fields["category"].empty_label = "Any category"
+    form.fields["department"].empty_label = "Any department"
     location.help_text = "Includes everything inside it."
     form.fields["holder"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
     form.fields["q"].widget.attrs.update({"placeholder": "Tag, name or serial number"})
@@ -147,7 +150,9 @@ class AssetListView(ListView):
             sees_all=sees_all_assets(user),
             can_register=user.has_perm("assets.add_asset"),
             page_size=page_size_from(self.request.GET.get("page_size")),
-            page_sizes=(25, 50, 100, 200),
+            page_sizes=sorted(
+                {25, 50, 100, 200, page_size_from(self.request.GET.get("page_size"))}
+            ),
         )
         context["page_title"] = "Asset register" if context["sees_all"] else "My assets"
         return context
