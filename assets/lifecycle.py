@@ -20,12 +20,12 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from .choices import AssetStatus, DisposalMethod, WipeMethod
 from .models import Asset, Department, DisposalRecord, Location, WipeRecord
-from .tags import allocate_tags
+from .tags import allocate_tags, clean_explicit_tag
 
 User = get_user_model()
 S = AssetStatus
@@ -284,8 +284,13 @@ EDITABLE_FIELDS = (
 )
 
 
-def register(*, actor, reason: str = "", on_order: bool = False, **fields) -> Asset:
-    """Create an asset with a new tag, in stock (or on order, for a sent purchase order)."""
+def register(
+    *, actor, reason: str = "", on_order: bool = False, tag: str | None = None, **fields
+) -> Asset:
+    """Create an asset in stock (or on order, for a sent purchase order).
+
+    The tag is the next in the sequence, or ``tag`` when the label is already printed.
+    """
     if actor is None or not actor.is_authenticated or not actor.has_perm("assets.add_asset"):
         raise MoveNotPermitted("Your role does not allow you to register assets.")
     unknown = set(fields) - set(EDITABLE_FIELDS)
@@ -299,7 +304,7 @@ def register(*, actor, reason: str = "", on_order: bool = False, **fields) -> As
             asset.next_audit_date = timezone.localdate() + datetime.timedelta(
                 days=asset.category.audit_interval_days
             )
-        asset.tag = allocate_tags(1)[0]
+        asset.tag = clean_explicit_tag(tag) if tag else allocate_tags(1)[0]
         stamp_history(
             asset,
             actor=actor,
@@ -307,7 +312,11 @@ def register(*, actor, reason: str = "", on_order: bool = False, **fields) -> As
             action="register",
             from_status="",
         )
-        asset.save()
+        try:
+            with transaction.atomic():
+                asset.save()
+        except IntegrityError as error:  # a concurrent registration took the typed tag
+            raise ValidationError({"tag": f"Tag {asset.tag} is already in use."}) from error
     return asset
 
 

@@ -6,7 +6,10 @@ and never get the same number. A number taken by a transaction that later rolls 
 skipped: gaps are fine, reuse is not.
 """
 
+import re
+
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from .models import Asset, TagSequence
@@ -45,3 +48,25 @@ def _locked_sequence(prefix: str) -> TagSequence:
         except IntegrityError:
             pass  # a concurrent registration created it first
         return TagSequence.objects.select_for_update().get(prefix=prefix)
+
+
+TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+
+
+def clean_explicit_tag(tag: str) -> str:
+    """Check a tag a person typed (a pre-printed label): well formed and never used before.
+
+    "Never used" includes assets whose rows are gone: the history table remembers every tag.
+    """
+    tag = tag.strip()
+    if not TAG_PATTERN.match(tag):
+        raise ValidationError(
+            {"tag": "Use 1-40 letters, digits, '-', '_' or '.', starting with a letter or digit."}
+        )
+    # Case-blind, so IT-000123 and it-000123 never name two different assets.
+    if (
+        Asset.objects.filter(tag__iexact=tag).exists()
+        or Asset.history.filter(tag__iexact=tag).exists()
+    ):
+        raise ValidationError({"tag": f"Tag {tag} is already in use: tags are never reused."})
+    return tag

@@ -289,7 +289,7 @@ def test_create_registers_an_asset_with_a_generated_tag(it_api, it_user):
         ({"purchase_date": "31/12/2025"}, "purchase_date", "format"),
         ({"purchase_date": "2025-02-30"}, "purchase_date", "format"),
         ({"location": 999999}, "location", "No location with id 999999"),
-        ({"tag": "IT-000001"}, "tag", "assigned by the system"),
+        ({"tag": "has space"}, "tag", "letters, digits"),
         ({"status": "deployed"}, "status", "lifecycle move"),
         ({"status": "in_stock"}, "status", "lifecycle move"),
         ({"assigned_user": "someone"}, "assigned_user", "deploy"),
@@ -321,7 +321,31 @@ def test_create_with_an_existing_tag_is_refused(it_api):
     )
 
     assert response.status_code == 400
+    assert "already in use" in response.json()["errors"]["tag"][0]
     assert Asset.objects.count() == 1
+
+
+def test_create_with_a_pre_printed_tag_uses_it(it_api):
+    CategoryFactory(slug="laptops")
+
+    response = it_api.post(
+        LIST, {"name": "Loaner", "category": "laptops", "tag": "LOAN-07"}, format="json"
+    )
+
+    assert response.status_code == 201
+    assert response.json()["tag"] == "LOAN-07"
+    assert Asset.objects.get().tag == "LOAN-07"
+
+
+def test_a_tag_cannot_be_changed_by_patch(it_api):
+    asset = make_asset()
+
+    response = it_api.patch(f"{LIST}{asset.tag}/", {"tag": "NEW-1"}, format="json")
+
+    assert response.status_code == 400
+    assert "cannot be changed" in response.json()["errors"]["tag"][0]
+    asset.refresh_from_db()
+    assert asset.tag != "NEW-1"
 
 
 def test_create_without_the_right_is_a_403_and_saves_nothing():

@@ -1,6 +1,7 @@
 """Asset tags: prefix and sequence, unique, never reused."""
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from assets import lifecycle
 from assets.models import Asset
@@ -42,3 +43,33 @@ def test_allocation_steps_over_tags_that_already_exist():
     category = CategoryFactory()
     Asset.objects.create(tag="IT-000001", name="Imported", category=category)
     assert allocate_tags(2) == ["IT-000002", "IT-000003"]
+
+
+def test_a_pre_printed_tag_can_be_used_once():
+    asset = lifecycle.register(
+        actor=it_robot(), tag="LBL-0042", name="Projector", category=CategoryFactory()
+    )
+    assert asset.tag == "LBL-0042"
+
+
+@pytest.mark.parametrize("typed", ["IT-000001", "it-000001", " IT-000001 "])
+def test_a_typed_tag_that_exists_is_refused_and_nothing_saved(typed):
+    make_asset("in_stock")
+    with pytest.raises(ValidationError, match="already in use"):
+        lifecycle.register(actor=it_robot(), tag=typed, name="Dup", category=CategoryFactory())
+    assert Asset.objects.count() == 1
+
+
+def test_a_disposed_assets_tag_cannot_be_typed_in_again():
+    disposed = make_asset("disposed")
+    with pytest.raises(ValidationError, match="never reused"):
+        lifecycle.register(
+            actor=it_robot(), tag=disposed.tag, name="Again", category=CategoryFactory()
+        )
+
+
+@pytest.mark.parametrize("typed", ["-LEADING", "has space", "x" * 41, "<script>"])
+def test_a_malformed_tag_is_refused_with_what_to_fix(typed):
+    with pytest.raises(ValidationError, match="letters, digits"):
+        lifecycle.register(actor=it_robot(), tag=typed, name="Bad", category=CategoryFactory())
+    assert not Asset.objects.exists()

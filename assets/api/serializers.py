@@ -36,7 +36,7 @@ LIFECYCLE_HINT = (
     "POST /api/v1/assets/<tag>/<action>/ ({actions})."
 )
 HOLDER_HINT = "The holder changes only through the deploy, transfer and check-in moves."
-TAG_HINT = "Tags are assigned by the system and cannot be set or changed."
+TAG_HINT = "A tag cannot be changed once given: it is on the label."
 
 # Keys a client might send that the API refuses with a message saying what to do instead.
 _HOLDER_KEYS = ("holder", "assigned_user", "assigned_location", "assigned_department", "user")
@@ -154,6 +154,12 @@ class HolderSerializer(serializers.Serializer):
 class AssetSerializer(StrictInput, serializers.ModelSerializer):
     """An asset as scripts see it; ``status`` and the holder are read-only (use the moves)."""
 
+    tag = serializers.CharField(
+        required=False,
+        max_length=40,
+        help_text="Leave out to get the next tag of the sequence; give one only for a label "
+        "that is already printed. Never reused, never changed.",
+    )
     url = serializers.SerializerMethodField(help_text="This asset in the API.")
     web_url = serializers.SerializerMethodField(help_text="This asset's page.")
     status_label = serializers.SerializerMethodField()
@@ -284,7 +290,7 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
             field = self.fields[key]
             if field.to_representation(field.get_attribute(self.instance)) == value:
                 return None
-        if key == "tag":
+        if key == "tag" and self.instance is not None:
             return TAG_HINT
         if key == "status":
             return _lifecycle_hint()
@@ -304,6 +310,7 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
 
     def update(self, instance: Asset, validated_data: dict) -> Asset:
         reason = validated_data.pop("reason", "")
+        validated_data.pop("tag", None)  # only ever the unchanged tag (see ``refusal``)
         return lifecycle.update_details(
             instance, actor=self.context["request"].user, reason=reason, **validated_data
         )

@@ -191,8 +191,9 @@ class AssetViewSet(
 
     @extend_schema(
         summary="Register an asset",
-        description="Creates the asset in stock with a new tag. Needs `assets.add_asset`. "
-        "`tag` and `status` cannot be sent: the system assigns them.",
+        description="Creates the asset in stock with the next tag of the sequence, or with "
+        "`tag` for a label already printed (refused if that tag was ever used). Needs "
+        "`assets.add_asset`. `status` cannot be sent: it changes only through the moves.",
         responses={201: s.AssetSerializer, 400: ERRORS[400], 403: ERRORS[403]},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
