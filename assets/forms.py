@@ -175,6 +175,13 @@ class AssetForm(forms.ModelForm):
 
 
 class AssetCreateForm(AssetForm):
+    tag = forms.CharField(
+        required=False,
+        max_length=40,
+        label="Pre-printed tag",
+        help_text="Only if the label is already printed; empty gives the next tag.",
+        widget=forms.TextInput(attrs={"autocapitalize": "characters", "spellcheck": "false"}),
+    )
     on_order = forms.BooleanField(
         required=False,
         label="On order (not received yet)",

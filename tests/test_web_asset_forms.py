@@ -55,6 +55,23 @@ def test_it_staff_register_an_asset_and_land_on_its_page(it_client, laptops):
     assert entry.history_action == "register"
 
 
+def test_a_pre_printed_tag_is_used(it_client, laptops):
+    response = it_client.post(CREATE, valid_data(laptops, tag="LBL-0042"))
+    assert response["Location"] == reverse("assets:detail", args=["LBL-0042"])
+    assert Asset.objects.get(tag="LBL-0042").serial_number == "PF-12345"
+
+
+def test_a_tag_that_exists_is_refused_next_to_the_tag_field(it_client, laptops):
+    existing = make_asset("in_stock", category=laptops)
+
+    response = it_client.post(CREATE, valid_data(laptops, tag=existing.tag.lower()))
+
+    assert response.status_code == 400
+    assert "already in use" in " ".join(response.context["form"].errors["tag"])
+    assert 'id="id_tag_error"' in response.content.decode()
+    assert Asset.objects.count() == 1
+
+
 def test_on_order_registration(it_client, laptops):
     it_client.post(CREATE, valid_data(laptops, on_order="on"))
     assert Asset.objects.get(serial_number="PF-12345").status == "on_order"

@@ -34,6 +34,7 @@ class AssetCreateView(_AssetFormView):
             asset = lifecycle.register(
                 actor=self.request.user,
                 on_order=form.cleaned_data.get("on_order", False),
+                tag=form.cleaned_data.get("tag") or None,
                 **form.details(),
             )
         except ValidationError as exc:
