@@ -141,3 +141,27 @@ def test_script_in_a_filter_value_is_escaped(client):
     page = client.get(reverse("assets:list"), {"q": SCRIPT, "holder": SCRIPT}).content.decode()
     assert SCRIPT not in page
     assert ESCAPED in page
+
+
+def test_asset_page_queries_do_not_grow_with_its_history(client):
+    it_user = make_user("it", username="ian")
+    people = [make_user("employee", username=f"p{n}") for n in range(12)]
+    asset = make_asset("in_stock", name="Busy laptop")
+    client.force_login(it_user)
+
+    def page_queries() -> int:
+        from django.db import connection
+        from django.test.utils import CaptureQueriesContext
+
+        with CaptureQueriesContext(connection) as ctx:
+            assert client.get(asset.get_absolute_url()).status_code == 200
+        return len(ctx.captured_queries)
+
+    lifecycle.deploy(asset, to=people[0], actor=it_user, reason="first")
+    short = page_queries()
+    for person in people[1:]:
+        lifecycle.transfer(asset, to=person, actor=it_user, reason=f"to {person.username}")
+    long = page_queries()
+
+    assert len(client.get(asset.get_absolute_url()).context["timeline"]) == 13
+    assert long == short

@@ -258,3 +258,16 @@ def test_employee_register_is_called_my_assets_and_is_scoped(client):
     assert tags_on(response) == []  # a filter never widens what a person may see
     assert tags_on(everything) == [mine.tag]
     assert "<h1>My assets</h1>" in everything.content.decode()
+
+
+def test_filter_labels_survive_the_api_schema_being_generated(signed_in, tmp_path):
+    """drf-spectacular caches label-less fields on the shared filters; the page must not care."""
+    from django.core.management import call_command
+
+    call_command("spectacular", "--file", str(tmp_path / "schema.yml"))
+
+    page = signed_in.get(REGISTER, {"status": "bogus"}).content.decode()
+
+    assert "<li>Status:" in page
+    assert "<legend>Status" in page
+    assert ">None<" not in page

@@ -76,15 +76,32 @@ def columns_for(ordering: str) -> list[Column]:
     return columns
 
 
+# Set here, not taken from the filters: a filter without an explicit label gets None for the
+# whole process once drf-spectacular has introspected AssetFilterSet for the API schema.
+FILTER_LABELS = {
+    "q": "Search",
+    "status": "Status",
+    "category": "Category",
+    "location": "Location",
+    "department": "Department",
+    "holder": "Held by (username)",
+    "model": "Model",
+    "vendor": "Vendor",
+    "ordering": "Sort by",
+}
+
+
 def tune_filter_form(form: forms.Form) -> None:
-    """Checkboxes for status and location paths in one query (labels walk up the tree)."""
+    """Clear labels, checkboxes for status, and location paths in one query."""
+    for name, label in FILTER_LABELS.items():
+        if name in form.fields:
+            form.fields[name].label = label
     status = form.fields["status"]
     status.widget = forms.CheckboxSelectMultiple(choices=status.choices)
     location = form.fields["location"]
     location.iterator = PathSortedChoices
     location.label_from_instance = lambda obj: obj.full_name
     location.queryset = locations()
-    location.label = "Location"
     location.empty_label = "Anywhere"
     form.fields["category"].empty_label = "Any category"
     form.fields["department"].empty_label = "Any department"
@@ -98,7 +115,8 @@ def error_list(form: forms.Form) -> list[str]:
     messages = []
     for name, errors in form.errors.items():
         field = form.fields.get(name)
-        prefix = f"{field.label}: " if field is not None else ""
+        label = field.label if field is not None else None
+        prefix = f"{label or name.replace('_', ' ').capitalize()}: " if name != "__all__" else ""
         messages.extend(f"{prefix}{error}" for error in errors)
     return messages
 
