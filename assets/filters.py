@@ -12,7 +12,7 @@ User = get_user_model()
 
 class AssetFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices)
+    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices, label="Status")
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="slug", label="Category"
     )
@@ -20,7 +20,7 @@ class AssetFilterSet(django_filters.FilterSet):
         queryset=AssetModel.objects.select_related("manufacturer"), label="Model"
     )
     location = django_filters.ModelChoiceFilter(
-        queryset=Location.objects.select_related("parent__parent"),
+        queryset=Location.objects.select_related("parent__parent__parent"),
         method="in_location",
         label="Location (and everything in it)",
     )
@@ -30,10 +30,14 @@ class AssetFilterSet(django_filters.FilterSet):
     holder = django_filters.CharFilter(
         field_name="assigned_user__username", lookup_expr="iexact", label="Held by (username)"
     )
-    vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all())
-    serial_number = django_filters.CharFilter(lookup_expr="iexact")
-    purchased_after = django_filters.DateFilter(field_name="purchase_date", lookup_expr="gte")
-    purchased_before = django_filters.DateFilter(field_name="purchase_date", lookup_expr="lte")
+    vendor = django_filters.ModelChoiceFilter(queryset=Vendor.objects.all(), label="Vendor")
+    serial_number = django_filters.CharFilter(lookup_expr="iexact", label="Serial number")
+    purchased_after = django_filters.DateFilter(
+        field_name="purchase_date", lookup_expr="gte", label="Purchased on or after"
+    )
+    purchased_before = django_filters.DateFilter(
+        field_name="purchase_date", lookup_expr="lte", label="Purchased on or before"
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("tag", "tag"),

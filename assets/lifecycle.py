@@ -580,6 +580,7 @@ def dispose(
             certificate_reference=certificate_reference.strip(),
             recorded_by=actor,
         )
+        a.next_audit_date = None  # gone: no audit will ever see it again
         a.status = S.DISPOSED
         return f"Disposed ({DisposalMethod(method).label.lower()})"
 

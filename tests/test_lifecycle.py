@@ -257,6 +257,7 @@ class TestDisposal:
             asset, actor=it_robot(), method="sell", recipient="Refurb Ltd", proceeds="35.50"
         )
         assert disposed.status == AssetStatus.DISPOSED
+        assert disposed.next_audit_date is None  # no audit will look for it again
         assert disposed.disposal.proceeds == Decimal("35.50")
         assert Asset.objects.filter(tag=asset.tag).exists()
         actions = list(disposed.history.order_by("history_date").values_list("history_action"))
