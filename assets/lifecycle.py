@@ -258,6 +258,15 @@ def _set_holder(asset: Asset, to) -> str:
     return label
 
 
+def _back_to_stock(asset: Asset, location: Location | None) -> str:
+    """No holder, optionally a new place, in stock; returns ' at <place>' for the history."""
+    _clear_holder(asset)
+    if location is not None:
+        asset.location = location
+    asset.status = S.IN_STOCK
+    return f" at {location.full_name}" if location else ""
+
+
 def _check_return_date(expected_return_date: datetime.date | None) -> None:
     if expected_return_date and expected_return_date < timezone.localdate():
         raise ValidationError(
@@ -419,11 +428,7 @@ def transfer(
 
 def check_in(asset: Asset, *, actor, reason: str = "", location: Location | None = None) -> Asset:
     def change(a: Asset) -> str:
-        _clear_holder(a)
-        if location is not None:
-            a.location = location
-        a.status = S.IN_STOCK
-        return "Checked in" + (f" at {location.full_name}" if location else "")
+        return "Checked in" + _back_to_stock(a, location)
 
     return _perform(asset, "check_in", actor=actor, reason=reason, change=change)
 
@@ -452,11 +457,7 @@ def complete_maintenance(
         if return_to_holder and a.holder is not None:
             a.status = S.DEPLOYED
             return f"Maintenance complete, back with {a.holder}"
-        _clear_holder(a)
-        if location is not None:
-            a.location = location
-        a.status = S.IN_STOCK
-        return "Maintenance complete, back in stock"
+        return "Maintenance complete, back in stock" + _back_to_stock(a, location)
 
     return _perform(asset, "complete_maintenance", actor=actor, reason=reason, change=change)
 
@@ -473,11 +474,7 @@ def mark_missing(asset: Asset, *, actor, reason: str) -> Asset:
 
 def mark_found(asset: Asset, *, actor, reason: str = "", location: Location | None = None) -> Asset:
     def change(a: Asset) -> str:
-        _clear_holder(a)
-        if location is not None:
-            a.location = location
-        a.status = S.IN_STOCK
-        return "Found" + (f" at {location.full_name}" if location else "")
+        return "Found" + _back_to_stock(a, location)
 
     return _perform(asset, "found", actor=actor, reason=reason, change=change)
 
