@@ -27,6 +27,7 @@ TRACKED_FIELDS: dict[str, str] = {
     "assigned_location": "Held by (location)",
     "assigned_department": "Held by (department)",
     "expected_return_date": "Expected return",
+    "accepted_at": "Receipt confirmed",
     "vendor": "Vendor",
     "purchase_date": "Purchase date",
     "purchase_cost": "Purchase cost",

@@ -23,6 +23,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from itam.errors import Conflict
+
 from .choices import AssetStatus, DisposalMethod, WipeMethod
 from .models import Asset, Department, DisposalRecord, Location, WipeRecord
 from .tags import allocate_tags, clean_explicit_tag
@@ -31,12 +33,15 @@ User = get_user_model()
 S = AssetStatus
 
 
-class TransitionRefused(Exception):
+class TransitionRefused(Conflict):
     """The asset's current state does not allow this move (HTTP 409)."""
 
+    code = "transition_refused"
+
     def __init__(self, message: str, *, asset: Asset, move: str, allowed: list[str]):
-        super().__init__(message)
-        self.message = message
+        super().__init__(
+            message, tag=asset.tag, current_status=asset.status, move=move, allowed_moves=allowed
+        )
         self.asset_tag = asset.tag
         self.current_status = asset.status
         self.move = move
@@ -233,6 +238,7 @@ def _clear_holder(asset: Asset) -> None:
     asset.assigned_department = None
     asset.assigned_at = None
     asset.expected_return_date = None
+    asset.accepted_at = None
 
 
 def _set_holder(asset: Asset, to) -> str:
@@ -369,12 +375,16 @@ def receive(
     reason: str = "",
     serial_number: str | None = None,
     location: Location | None = None,
+    purchase_date: datetime.date | None = None,
 ) -> Asset:
+    """Goods arrived: into stock; the purchase date (what budgets count as spent) is the day."""
+
     def change(a: Asset) -> str:
         if serial_number is not None:
             a.serial_number = serial_number.strip()
         if location is not None:
             a.location = location
+        a.purchase_date = purchase_date or a.purchase_date or timezone.localdate()
         if a.next_audit_date is None:
             a.next_audit_date = timezone.localdate() + datetime.timedelta(
                 days=a.category.audit_interval_days
@@ -592,3 +602,53 @@ def reinstate(asset: Asset, *, actor, reason: str, location: Location | None = N
         return "Reinstated"
 
     return _perform(asset, "reinstate", actor=actor, reason=reason, change=change)
+
+
+# --- outside the state table: acceptance and withdrawn orders ---------------------------------
+
+
+def confirm_receipt(asset: Asset, *, actor, reason: str = "") -> Asset:
+    """The holder says "I have it": kept in the history with the time; the status stays."""
+    if actor is None or not actor.is_authenticated:
+        raise MoveNotPermitted("Sign in to confirm receipt.")
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        if locked.status != S.DEPLOYED or locked.assigned_user_id != actor.pk:
+            raise MoveNotPermitted("Only the person the asset is deployed to can confirm receipt.")
+        if locked.accepted_at is not None:
+            raise Conflict(
+                f"You already confirmed receipt of {locked.tag}.", tag=locked.tag, move="accept"
+            )
+        locked.accepted_at = timezone.now()
+        stamp_history(
+            locked,
+            actor=actor,
+            reason=reason.strip() or "Receipt confirmed by the holder",
+            action="accept",
+            from_status=locked.status,
+        )
+        locked.save()
+    return locked
+
+
+def withdraw_order(asset: Asset, *, actor, reason: str) -> None:
+    """An order line was cancelled before delivery: its on-order placeholder leaves the register.
+
+    The deletion is a history row (who, why); the tag stays spent, so it is never reused.
+    """
+    move = MOVES["receive"]
+    _check_permission(actor, move)
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        if locked.status != S.ON_ORDER:
+            raise Conflict(
+                f"{locked.tag} is {status_label(locked.status).lower()}: only assets still on "
+                "order can be withdrawn from an order.",
+                tag=locked.tag,
+                current_status=locked.status,
+                move="withdraw",
+            )
+        stamp_history(
+            locked, actor=actor, reason=reason, action="withdraw", from_status=locked.status
+        )
+        locked.delete()

@@ -42,10 +42,22 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "assets": ["add_asset", "change_asset", "view_asset", *MOVE_PERMISSIONS]
         + [f"{verb}_{model}" for model in _CATALOGUE for verb in ("add", "change", "view")]
         + [f"{verb}_{model}" for model in _RECORDS for verb in ("add", "view")],
+        "requests_app": [
+            "view_assetrequest",
+            "second_approve_request",
+            "fulfil_request",
+            "add_purchaseorder",
+            "change_purchaseorder",
+            "view_purchaseorder",
+            "send_purchaseorder",
+            "receive_purchaseorder",
+            "view_budget",
+        ],
     },
     AUDITORS: {
         "assets": ["view_asset", "mark_missing_asset", "mark_found_asset"]
         + [f"view_{model}" for model in _CATALOGUE + _RECORDS],
+        "requests_app": ["view_assetrequest", "view_purchaseorder", "view_budget"],
     },
 }
 

@@ -9,7 +9,7 @@ from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from assets.lifecycle import TransitionRefused
+from .errors import Conflict
 
 
 class Pagination(PageNumberPagination):
@@ -32,19 +32,13 @@ def _flatten(detail) -> str:
 def exception_handler(exc, context):
     """Errors are JSON ``{"detail": "...", ...}`` with a message a person can act on.
 
-    Lifecycle refusals become 409 with the current status and the allowed moves; Django
+    State conflicts (an asset move or a request step the current state refuses) become 409 with
+    their details (for assets: the current status and the allowed moves); Django
     validation errors raised by services become 400 with the fields that need fixing.
     """
-    if isinstance(exc, TransitionRefused):
+    if isinstance(exc, Conflict):
         return Response(
-            {
-                "detail": exc.message,
-                "code": "transition_refused",
-                "tag": exc.asset_tag,
-                "current_status": exc.current_status,
-                "move": exc.move,
-                "allowed_moves": exc.allowed_moves,
-            },
+            {"detail": exc.message, "code": exc.code, **exc.details},
             status=status.HTTP_409_CONFLICT,
         )
     if isinstance(exc, DjangoValidationError):

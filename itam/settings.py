@@ -6,6 +6,7 @@ mail printed to the console. Production sets ``DEBUG=0``, ``SECRET_KEY``, ``ALLO
 """
 
 from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
 
 import environ
@@ -33,6 +34,13 @@ ITAM_BASE_URL = env.str("ITAM_BASE_URL", default="http://localhost:8000").rstrip
 ITAM_TAG_PREFIX = env.str("ITAM_TAG_PREFIX", default="IT")
 ITAM_TAG_DIGITS = env.int("ITAM_TAG_DIGITS", default=6)
 ITAM_PAGE_SIZE = env.int("ITAM_PAGE_SIZE", default=50)
+# Requests: above this estimated cost a second approval by IT staff is needed.
+ITAM_SECOND_APPROVAL_ABOVE = Decimal(env.str("ITAM_SECOND_APPROVAL_ABOVE", default="2000"))
+# Over-budget requests: warn the approver (default) or refuse the approval.
+ITAM_BLOCK_OVER_BUDGET = env.bool("ITAM_BLOCK_OVER_BUDGET", default=False)
+ITAM_CURRENCY = env.str("ITAM_CURRENCY", default="GBP")
+# The month the fiscal year starts (1 = January, 4 = April).
+ITAM_FISCAL_YEAR_START_MONTH = env.int("ITAM_FISCAL_YEAR_START_MONTH", default=1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",

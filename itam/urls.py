@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.dashboard, name="dashboard"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("assets/", include("assets.urls")),
+    path("requests/", include("requests_app.urls")),
     path("t/<str:tag>", views.short_link, name="short-link"),
     path("api/v1/", include("itam.api_urls")),
     path("admin/", admin.site.urls),

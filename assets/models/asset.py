@@ -100,6 +100,9 @@ class Asset(models.Model):
     )
     assigned_at = models.DateTimeField(null=True, blank=True, editable=False)
     expected_return_date = models.DateField(null=True, blank=True, editable=False)
+    accepted_at = models.DateTimeField(
+        null=True, blank=True, editable=False, help_text="When the holder confirmed receipt."
+    )
     vendor = models.ForeignKey(
         "assets.Vendor", on_delete=models.PROTECT, null=True, blank=True, related_name="assets"
     )

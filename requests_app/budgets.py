@@ -1,0 +1,125 @@
+"""Department budgets per fiscal year: amount, committed and spent, to the cent (Decimal only).
+
+- committed: approved requests not yet ordered or fulfilled (their estimated cost), plus what is
+  still to arrive on sent purchase orders (unit cost of each unit not yet received);
+- spent: the purchase cost of the department's assets bought (received) in the fiscal year.
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+from decimal import Decimal
+
+from django.conf import settings
+from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assets.choices import AssetStatus
+from assets.models import Asset, Department
+
+from .choices import OPEN_ORDER_STATUSES, RequestStatus
+from .models import AssetRequest, Budget, OrderedAsset
+
+ZERO = Decimal("0.00")
+_MONEY = DecimalField(max_digits=14, decimal_places=2)
+
+
+def fiscal_year_of(day: datetime.date | None = None) -> int:
+    """The fiscal year (named by the calendar year it starts in) that ``day`` falls in."""
+    day = day or timezone.localdate()
+    start_month = settings.ITAM_FISCAL_YEAR_START_MONTH
+    return day.year if day.month >= start_month else day.year - 1
+
+
+def fiscal_year_bounds(fiscal_year: int) -> tuple[datetime.date, datetime.date]:
+    """First and last day of a fiscal year."""
+    start_month = settings.ITAM_FISCAL_YEAR_START_MONTH
+    start = datetime.date(fiscal_year, start_month, 1)
+    next_start = datetime.date(fiscal_year + 1, start_month, 1)
+    return start, next_start - datetime.timedelta(days=1)
+
+
+def fiscal_year_label(fiscal_year: int) -> str:
+    if settings.ITAM_FISCAL_YEAR_START_MONTH == 1:
+        return f"FY{fiscal_year}"
+    return f"FY{fiscal_year}/{str(fiscal_year + 1)[-2:]}"
+
+
+@dataclass(frozen=True)
+class BudgetSummary:
+    department: Department
+    fiscal_year: int
+    amount: Decimal | None  # None: no budget set for that year
+    currency: str
+    committed: Decimal
+    spent: Decimal
+
+    @property
+    def label(self) -> str:
+        return fiscal_year_label(self.fiscal_year)
+
+    @property
+    def has_budget(self) -> bool:
+        return self.amount is not None
+
+    @property
+    def available(self) -> Decimal | None:
+        if self.amount is None:
+            return None
+        return self.amount - self.committed - self.spent
+
+    def would_exceed(self, extra: Decimal) -> bool:
+        """True when ``extra`` on top of what is committed and spent passes the amount."""
+        return self.amount is not None and self.committed + self.spent + extra > self.amount
+
+    def as_dict(self) -> dict:
+        return {
+            "department": self.department.pk,
+            "fiscal_year": self.fiscal_year,
+            "label": self.label,
+            "amount": self.amount,
+            "currency": self.currency,
+            "committed": self.committed,
+            "spent": self.spent,
+            "available": self.available,
+        }
+
+
+def _sum(queryset, expression) -> Decimal:
+    total = queryset.aggregate(total=Coalesce(Sum(expression), Value(ZERO), output_field=_MONEY))
+    return Decimal(total["total"]).quantize(ZERO)
+
+
+def committed_for(department: Department) -> Decimal:
+    approved = AssetRequest.objects.filter(department=department, status=RequestStatus.APPROVED)
+    still_to_arrive = OrderedAsset.objects.filter(
+        received_at__isnull=True,
+        line__order__status__in=OPEN_ORDER_STATUSES,
+    ).filter(
+        Q(line__department=department)
+        | Q(line__department__isnull=True, line__request__department=department)
+    )
+    return _sum(approved, "estimated_cost") + _sum(still_to_arrive, F("line__unit_cost"))
+
+
+def spent_for(department: Department, fiscal_year: int) -> Decimal:
+    start, end = fiscal_year_bounds(fiscal_year)
+    bought = Asset.objects.filter(
+        department=department, purchase_date__range=(start, end), purchase_cost__isnull=False
+    ).exclude(status=AssetStatus.ON_ORDER)
+    return _sum(bought, "purchase_cost")
+
+
+def budget_summary(department: Department, fiscal_year: int | None = None) -> BudgetSummary:
+    fiscal_year = fiscal_year if fiscal_year is not None else fiscal_year_of()
+    budget = Budget.objects.filter(department=department, fiscal_year=fiscal_year).first()
+    return BudgetSummary(
+        department=department,
+        fiscal_year=fiscal_year,
+        amount=budget.amount if budget else None,
+        currency=budget.currency if budget else settings.ITAM_CURRENCY,
+        committed=committed_for(department),
+        spent=spent_for(department, fiscal_year),
+    )
