@@ -3,6 +3,9 @@
 - committed: approved requests not yet ordered or fulfilled (their estimated cost), plus what is
   still to arrive on sent purchase orders (unit cost of each unit not yet received);
 - spent: the purchase cost of the department's assets bought (received) in the fiscal year.
+
+Commitments are today's: they count against the current fiscal year only (a past year's summary
+shows what was spent, a future year's starts empty).
 """
 
 from __future__ import annotations
@@ -120,6 +123,7 @@ def budget_summary(department: Department, fiscal_year: int | None = None) -> Bu
         fiscal_year=fiscal_year,
         amount=budget.amount if budget else None,
         currency=budget.currency if budget else settings.ITAM_CURRENCY,
-        committed=committed_for(department),
+        # What is committed is owed now: it belongs to the current year, not to past ones.
+        committed=committed_for(department) if fiscal_year == fiscal_year_of() else ZERO,
         spent=spent_for(department, fiscal_year),
     )

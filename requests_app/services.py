@@ -123,7 +123,9 @@ def can_decide(user, request: AssetRequest) -> bool:
         return request.department.manager_id == user.pk or user.has_perm(
             "requests_app.decide_any_request"
         )
-    return user.has_perm("requests_app.second_approve_request")
+    # Two approvals mean two people: whoever gave the first cannot give the second.
+    first = {a.decided_by_id for a in request.approvals.all() if a.step == ApprovalStep.MANAGER}
+    return user.pk not in first and user.has_perm("requests_app.second_approve_request")
 
 
 def approvers_for(request: AssetRequest) -> list:
@@ -135,10 +137,23 @@ def approvers_for(request: AssetRequest) -> list:
         if not people or _is_own(request, manager):
             people = list(users_with_permission("requests_app.decide_any_request"))
     elif step == ApprovalStep.IT:
-        people = list(users_with_permission("requests_app.second_approve_request"))
+        first = {a.decided_by_id for a in request.approvals.all()}
+        people = [
+            p
+            for p in users_with_permission("requests_app.second_approve_request")
+            if p.pk not in first
+        ]
     else:
         people = []
-    return [p for p in people if p is not None and not _is_own(request, p)]
+    people = [p for p in people if p is not None and not _is_own(request, p)]
+    if step == ApprovalStep.MANAGER and not people:
+        # No manager who may decide (none set, or it is their own request): administrators do.
+        people = [
+            p
+            for p in User.objects.filter(is_superuser=True, is_active=True)
+            if not _is_own(request, p)
+        ]
+    return people
 
 
 # --- submitting ----------------------------------------------------------------------------------
@@ -458,11 +473,18 @@ def fulfil_by_order(request: AssetRequest, *, actor, order: PurchaseOrder) -> As
         request = _locked(request)
         if request.status not in (R.APPROVED, R.ORDERING):
             raise _refuse(request, "ordered", (R.APPROVED, R.ORDERING))
-        if order.status == OrderStatus.CANCELLED:
-            raise OrderRefused(
-                f"{order.number} is cancelled.", order=order.pk, current_status=order.status
+        order = _locked_order(order)
+        has_line = order.lines.filter(request=request).exists()
+        if order.status == OrderStatus.CANCELLED or (
+            not has_line and order.status != OrderStatus.DRAFT
+        ):
+            # A line added after sending would never reach the register as on order.
+            raise _refuse_order(
+                order,
+                "given a line for this request",
+                "Add requests to a draft order, or raise a new one.",
             )
-        if not order.lines.filter(request=request).exists():
+        if not has_line:
             order.lines.create(
                 category=request.category,
                 model=request.model,
@@ -588,6 +610,7 @@ def create_order(
         if line.model is not None and line.model.category_id != line.category.pk:
             problems.append(f"{line.model} is a {line.model.category}, not a {line.category}")
         if line.request is not None:
+            line.request.refresh_from_db()  # decide on its state now, not when it was loaded
             if line.request.status not in (R.APPROVED, R.ORDERING):
                 problems.append(
                     f"request #{line.request.pk} is {R(line.request.status).label.lower()}, "
@@ -688,6 +711,20 @@ def send_order(order: PurchaseOrder, *, actor) -> PurchaseOrder:
     return order
 
 
+def _serials_in_register(line: PurchaseOrderLine, serials: list[str]) -> list[str]:
+    """Tags of assets of the same model (or category) that already carry one of ``serials``:
+    a serial typed twice, or a unit received twice, would otherwise make two records of one box."""
+    from django.db.models.functions import Upper
+
+    same_kind = {"model": line.model} if line.model_id else {"category": line.category}
+    clashes = (
+        Asset.objects.annotate(serial_upper=Upper("serial_number"))
+        .filter(serial_upper__in=[s.upper() for s in serials], **same_kind)
+        .order_by("tag")
+    )
+    return [f"{a.serial_number} ({a.tag})" for a in clashes]
+
+
 @dataclass
 class Receipt:
     line: PurchaseOrderLine
@@ -717,6 +754,7 @@ def receive_order(
         errors: dict[str, list[str]] = {}
         plan: list[tuple[PurchaseOrderLine, list[OrderedAsset], list[str]]] = []
         seen_lines: set[int] = set()
+        seen_serials: set[str] = set()
         for receipt in receipts:
             line = receipt.line
             label = f"Line {line.pk} ({line.item_name})"
@@ -741,9 +779,18 @@ def receive_order(
                 ]
             elif any(not s for s in serials):
                 errors[f"line {line.pk}"] = [f"{label}: a serial number is empty."]
-            elif len(set(serials)) != len(serials):
+            elif len({s.upper() for s in serials} | seen_serials) != len(serials) + len(
+                seen_serials
+            ):
                 errors[f"line {line.pk}"] = [f"{label}: the same serial number is given twice."]
+            elif clash := _serials_in_register(line, serials):
+                errors[f"line {line.pk}"] = [
+                    f"{label}: already in the register with this serial number: "
+                    + ", ".join(clash)
+                    + "."
+                ]
             else:
+                seen_serials.update(s.upper() for s in serials)
                 plan.append((line, pending[: len(serials)], serials))
         if errors:
             raise ValidationError(errors)
