@@ -12,6 +12,8 @@ from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from assets.api.views import AssetViewSet, CategoryViewSet, DepartmentViewSet, LocationViewSet
+from itam.api_notifications import NotificationViewSet
+from requests_app.api.views import PurchaseOrderViewSet, RequestViewSet
 
 # Swagger UI sets inline styles as it renders; its scripts are vendored files (the sidecar) and
 # the split view serves its own init script as a file, so no inline script is needed.
@@ -39,6 +41,9 @@ router.register("assets", AssetViewSet, basename="api-asset")
 router.register("categories", CategoryViewSet, basename="api-category")
 router.register("locations", LocationViewSet, basename="api-location")
 router.register("departments", DepartmentViewSet, basename="api-department")
+router.register("requests", RequestViewSet, basename="api-request")
+router.register("purchase-orders", PurchaseOrderViewSet, basename="api-purchase-order")
+router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
     path("auth/token/", obtain_auth_token, name="api-token"),

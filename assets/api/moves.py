@@ -200,6 +200,17 @@ class ReinstateInput(MoveInput):
     location = location_field(required=False, help_text="Where it goes back into stock (id).")
 
 
+class AcceptInput(StrictInput, serializers.Serializer):
+    """The holder confirms receipt; not a lifecycle move (the status stays deployed)."""
+
+    reason = serializers.CharField(
+        required=False, allow_blank=True, max_length=500, help_text="Optional note, kept."
+    )
+
+    def perform(self, asset: Asset, actor) -> Asset:
+        return lifecycle.confirm_receipt(asset, actor=actor, **self.validated_data)
+
+
 MOVE_INPUTS: dict[str, type[MoveInput]] = {
     cls.move_name: cls
     for cls in [

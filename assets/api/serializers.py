@@ -221,6 +221,7 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
             "holder",
             "assigned_at",
             "expected_return_date",
+            "accepted_at",
             "vendor",
             "vendor_name",
             "purchase_date",
@@ -233,7 +234,13 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
             "updated_at",
             "reason",
         ]
-        read_only_fields = ["status", "assigned_at", "expected_return_date", "created_at"]
+        read_only_fields = [
+            "status",
+            "assigned_at",
+            "expected_return_date",
+            "accepted_at",
+            "created_at",
+        ]
         extra_kwargs = {
             "purchase_cost": {"error_messages": {"min_value": "Cost cannot be negative."}},
         }
@@ -418,6 +425,11 @@ class ValidationErrorSerializer(ErrorSerializer):
         child=serializers.ListField(child=serializers.CharField()),
         help_text="Messages per field.",
     )
+
+
+class AcceptRefusedSerializer(ErrorSerializer):
+    tag = serializers.CharField()
+    move = serializers.CharField(help_text="accept")
 
 
 class TransitionRefusedSerializer(ErrorSerializer):

@@ -27,7 +27,7 @@ from assets.models import Asset, Category, Department, Location
 from assets.visibility import visible_assets
 
 from . import serializers as s
-from .moves import MOVE_INPUTS
+from .moves import MOVE_INPUTS, AcceptInput
 from .permissions import AssetPermission
 
 # Everything the asset representation reads, in one query (locations nest up to four levels).
@@ -164,6 +164,8 @@ class AssetViewSet(
     def get_serializer_class(self):
         if self.action in MOVE_INPUTS:
             return MOVE_INPUTS[self.action]
+        if self.action == "accept":
+            return AcceptInput
         return super().get_serializer_class()
 
     def moved(self, asset: Asset, name: str, result) -> dict:
@@ -235,6 +237,29 @@ class AssetViewSet(
             for entry in timeline(asset, newest_first=True)
         ]
         return Response(s.HistoryEntrySerializer(rows, many=True).data)
+
+    @extend_schema(
+        operation_id="assets_accept",
+        summary="Confirm receipt",
+        description="The person the asset is deployed to says they have it: kept in the history "
+        "with the time (`accepted_at`); the status stays deployed. Anyone else: 403; confirmed "
+        "already: 409. Answers the asset as it is now.",
+        request=AcceptInput,
+        responses={
+            200: s.AssetSerializer,
+            **ERRORS,
+            409: OpenApiResponse(
+                s.AcceptRefusedSerializer, description="Receipt was already confirmed."
+            ),
+        },
+    )
+    @action(detail=True, methods=["post"], url_path="accept", url_name="accept")
+    def accept(self, request: Request, tag: str | None = None) -> Response:
+        asset = self.get_object()
+        body = AcceptInput(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        body.perform(asset, request.user)  # 403 unless you hold it, 409 if confirmed already
+        return Response(self.moved(asset, "accept", None))
 
     receive = _move_action("receive")
     deploy = _move_action("deploy")
