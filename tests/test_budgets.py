@@ -6,6 +6,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.urls import reverse
 
 from itam.errors import Conflict
 from requests_app import services
@@ -16,8 +17,8 @@ from requests_app.budgets import (
     fiscal_year_of,
     spent_for,
 )
-from requests_app.models import Approval
-from tests.factories import make_asset
+from requests_app.models import Approval, Budget
+from tests.factories import make_asset, make_user
 from tests.request_factories import (
     approved_request,
     make_order,
@@ -229,3 +230,49 @@ def test_commitments_count_against_the_current_year_only() -> None:
     assert budget_summary(team.department).committed == Decimal("300.00")
     last_year = budget_summary(team.department, current - 1)
     assert (last_year.amount, last_year.committed) == (Decimal("500.00"), Decimal("0.00"))
+
+
+# --- the admin: where administrators set budgets ------------------------------------------------
+
+
+def test_an_administrator_sets_a_budget_in_the_admin_and_the_change_is_kept(client) -> None:
+    # given an administrator and a department with something committed
+    team = make_team()
+    approved_request(team, cost="250.00")
+    admin_user = make_user("admin", username="root-admin")
+    client.force_login(admin_user)
+    year = fiscal_year_of()
+    # when they add the department's budget for the year
+    page = client.get(reverse("admin:requests_app_budget_add"))
+    assert page.status_code == 200
+    response = client.post(
+        reverse("admin:requests_app_budget_add"),
+        {"department": team.department.pk, "fiscal_year": year, "amount": "12500.50",
+         "currency": "GBP"},
+    )  # fmt: skip
+    assert response.status_code == 302
+    # then it counts, its history says who set it, and the list shows the figures
+    budget = Budget.objects.get(department=team.department, fiscal_year=year)
+    assert budget_summary(team.department).available == Decimal("12250.50")
+    assert budget.history.get().history_user == admin_user
+    listing = client.get(reverse("admin:requests_app_budget_changelist")).content.decode()
+    assert "12500.50" in listing and "250.00" in listing
+
+
+def test_requests_and_orders_are_read_only_in_the_admin(client) -> None:
+    team = make_team()
+    request = approved_request(team)
+    order = make_order(team, requests=[request], send=True)
+    client.force_login(make_user("admin", username="root-admin"))
+    for name, obj in (("assetrequest", request), ("purchaseorder", order)):
+        change = client.get(reverse(f"admin:requests_app_{name}_change", args=[obj.pk]))
+        assert change.status_code == 200
+        assert 'name="status"' not in change.content.decode()
+        history = client.get(reverse(f"admin:requests_app_{name}_history", args=[obj.pk]))
+        assert history.status_code == 200
+        assert client.get(reverse(f"admin:requests_app_{name}_add")).status_code == 403
+        assert (
+            client.post(reverse(f"admin:requests_app_{name}_change", args=[obj.pk])).status_code
+            == 403
+        )
+    assert client.get(reverse("admin:requests_app_orderedasset_changelist")).status_code == 200
