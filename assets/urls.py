@@ -1,6 +1,7 @@
 from django.urls import path
 
 from . import views
+from .views.acceptance import confirm_receipt
 
 app_name = "assets"
 
@@ -9,5 +10,6 @@ urlpatterns = [
     path("new/", views.AssetCreateView.as_view(), name="create"),
     path("<str:tag>/", views.AssetDetailView.as_view(), name="detail"),
     path("<str:tag>/edit/", views.AssetEditView.as_view(), name="edit"),
+    path("<str:tag>/confirm-receipt/", confirm_receipt, name="confirm-receipt"),
     path("<str:tag>/<slug:move>/", views.AssetMoveView.as_view(), name="move"),
 ]

@@ -1,20 +1,29 @@
-"""Project-level pages: the dashboard and the QR short link."""
+"""Project-level pages: the dashboard, the QR short link, and the in-app inbox."""
 
 from __future__ import annotations
 
+from django.contrib import messages
+from django.core.paginator import Paginator
 from django.db.models import Count, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import urlencode
+from django.views.decorators.http import require_POST
 
 from assets.choices import ACTIVE_STATUSES, AssetStatus
 from assets.models import Asset
 from assets.visibility import sees_all_assets, visible_assets
+from requests_app.choices import OPEN_REQUEST_STATUSES
+from requests_app.views.queries import approval_queue, mine, request_rows
+
+from .models import Notification
 
 RECENT_CHANGES = 12
 MY_ASSETS_LIMIT = 50
+DASHBOARD_REQUESTS = 5
+INBOX_PAGE_SIZE = 50
 
 
 def _register_url(**params: object) -> str:
@@ -61,6 +70,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         context["audits_url"] = _register_url(
             status=[s.value for s in ACTIVE_STATUSES], ordering="next_audit_date"
         )
+    # Requests: what waits for my decision, and my own open requests (one query each).
+    waiting = list(approval_queue(user)[: DASHBOARD_REQUESTS + 1])
+    context["waiting_more"] = len(waiting) > DASHBOARD_REQUESTS
+    context["waiting"] = waiting[:DASHBOARD_REQUESTS]
+    my_requests = list(
+        request_rows(user)
+        .filter(mine(user), status__in=OPEN_REQUEST_STATUSES)
+        .order_by("-created_at", "-pk")[: DASHBOARD_REQUESTS + 1]
+    )
+    context["my_requests_more"] = len(my_requests) > DASHBOARD_REQUESTS
+    context["my_requests"] = my_requests[:DASHBOARD_REQUESTS]
+
     if sees_all:
         context["recent"] = list(
             Asset.history.select_related("history_user").order_by("-history_date", "-history_id")[
@@ -75,3 +96,39 @@ def short_link(request: HttpRequest, tag: str) -> HttpResponse:
     if not visible_assets(request.user).filter(tag=tag).exists():
         raise Http404("No asset you can see has that tag.")
     return redirect("assets:detail", tag=tag)
+
+
+def inbox(request: HttpRequest) -> HttpResponse:
+    """My notifications, newest first; only ever the signed-in person's own."""
+    notifications = Notification.objects.filter(recipient=request.user).order_by(
+        "-created_at", "-pk"
+    )
+    page = Paginator(notifications, INBOX_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "itam/inbox.html",
+        {
+            "page_title": "Inbox",
+            "notifications": page.object_list,
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "unread_here": any(n.read_at is None for n in page.object_list),
+        },
+    )
+
+
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    """Mark one of my notifications (``id``) or all of them read."""
+    unread = Notification.objects.filter(recipient=request.user, read_at__isnull=True)
+    one = request.POST.get("id", "")
+    if one:
+        if not one.isdigit():
+            raise Http404("No such notification.")
+        unread = unread.filter(pk=int(one))
+    count = unread.update(read_at=timezone.now())
+    if not one:
+        messages.success(
+            request, f"Marked {count} notification{'s' if count != 1 else ''} as read."
+        )
+    return redirect("inbox")
