@@ -742,3 +742,34 @@ def test_only_the_holder_confirms_receipt_and_only_once(team) -> None:
         team.employee.username,
         "Got it, thanks",
     )
+
+
+# --- the schema documents every body --------------------------------------------------------------
+
+
+def test_the_schema_documents_each_body_and_error() -> None:
+    from drf_spectacular.generators import SchemaGenerator
+
+    paths = SchemaGenerator().get_schema(request=None, public=True)["paths"]
+
+    actions = {
+        "/api/v1/requests/{id}/approve/": "requests_approve",
+        "/api/v1/requests/{id}/reject/": "requests_reject",
+        "/api/v1/requests/{id}/cancel/": "requests_cancel",
+        "/api/v1/requests/{id}/fulfil/": "requests_fulfil",
+        "/api/v1/requests/{id}/new-hire/": "requests_new_hire",
+        "/api/v1/purchase-orders/{id}/send/": "purchase_orders_send",
+        "/api/v1/purchase-orders/{id}/receive/": "purchase_orders_receive",
+        "/api/v1/purchase-orders/{id}/cancel/": "purchase_orders_cancel",
+    }
+    for path, operation_id in actions.items():
+        operation = paths[path]["post"]
+        assert operation["operationId"] == operation_id
+        if not path.endswith("/send/"):  # sending takes no fields
+            assert "requestBody" in operation, path
+        assert {"200", "400", "403", "404", "409"} <= set(operation["responses"]), path
+    for path in ("/api/v1/requests/", "/api/v1/purchase-orders/"):
+        assert {"201", "400", "403"} <= set(paths[path]["post"]["responses"])
+    accept = paths["/api/v1/assets/{tag}/accept/"]["post"]
+    assert {"200", "403", "404", "409"} <= set(accept["responses"])
+    assert "/api/v1/notifications/read/" in paths
