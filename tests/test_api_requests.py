@@ -212,7 +212,7 @@ def test_detail_gives_the_approver_reuse_candidates_and_the_budget(team) -> None
 
     # then they see the spare laptop, the budget figures as exact strings, and may decide
     assert [c["tag"] for c in data["reuse_candidates"]] == [spare.tag]
-    assert data["reuse_candidates"][0]["url"] == f"/api/v1/assets/{spare.tag}/"
+    assert data["reuse_candidates"][0]["url"].endswith(f"/api/v1/assets/{spare.tag}/")
     assert {"amount", "committed", "spent"} <= set(data["budget"])
     assert data["budget"]["amount"] == "10000.00"
     assert data["budget"]["committed"] == "0.00"

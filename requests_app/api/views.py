@@ -29,6 +29,7 @@ from ..models import (
     RequestAllocation,
 )
 from ..services import visible_requests
+from . import inputs as i
 from . import serializers as s
 from .filters import OrderFilterSet, RequestFilterSet
 
@@ -153,7 +154,7 @@ def _request_action(name: str, input_class, summary: str, description: str, url_
         description="For yourself (leave out for_user), a colleague (for_user: username) or a "
         "new hire without an account (new_hire). Its department's manager is asked to decide. "
         "Answers the new request (status submitted).",
-        request=s.RequestInput,
+        request=i.RequestInput,
         responses={201: s.RequestDetailSerializer, 400: BAD_INPUT, 403: FORBIDDEN},
     ),
 )
@@ -192,7 +193,7 @@ class RequestViewSet(
         if self.action == "retrieve":
             return s.RequestDetailSerializer
         if self.action == "create":
-            return s.RequestInput
+            return i.RequestInput
         return self.input_classes.get(self.action, s.RequestSerializer)
 
     def detail_of(self, pk: int) -> dict:
@@ -201,14 +202,14 @@ class RequestViewSet(
         return s.RequestDetailSerializer(fresh, context=self.get_serializer_context()).data
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        body = s.RequestInput(data=request.data, context=self.get_serializer_context())
+        body = i.RequestInput(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         created = body.perform(request.user)
         return Response(self.detail_of(created.pk), status=status.HTTP_201_CREATED)
 
     approve = _request_action(
         "approve",
-        s.ApproveInput,
+        i.ApproveInput,
         "Approve",
         "Approve the step the request waits for: its department's manager first (never on "
         "their own request), then IT staff when the estimated cost is above "
@@ -217,21 +218,21 @@ class RequestViewSet(
     )
     reject = _request_action(
         "reject",
-        s.RejectInput,
+        i.RejectInput,
         "Reject",
         "Reject the request at the step it waits for; the reason is required and sent to the "
         "requester.",
     )
     cancel = _request_action(
         "cancel",
-        s.RequestCancelInput,
+        i.RequestCancelInput,
         "Cancel",
         "Withdraw a submitted or approved request (the requester, the person it is for, or IT "
         "staff); the reason is required.",
     )
     fulfil = _request_action(
         "fulfil",
-        s.FulfilInput,
+        i.FulfilInput,
         "Fulfil",
         'IT staff: give an in-stock asset ({"asset": tag}; it is deployed to the person at '
         'once) or name the purchase order that will ({"purchase_order": id}; a line is added '
@@ -239,7 +240,7 @@ class RequestViewSet(
     )
     new_hire = _request_action(
         "new_hire",
-        s.NewHireAccountInput,
+        i.NewHireAccountInput,
         "Link or create the new hire's account",
         'IT staff: the new hire now has an account ({"user": username}) or needs one '
         '({"username", "email"}: created without a usable password, in the request\'s '
@@ -248,11 +249,11 @@ class RequestViewSet(
     )
 
     input_classes = {
-        "approve": s.ApproveInput,
-        "reject": s.RejectInput,
-        "cancel": s.RequestCancelInput,
-        "fulfil": s.FulfilInput,
-        "new_hire": s.NewHireAccountInput,
+        "approve": i.ApproveInput,
+        "reject": i.RejectInput,
+        "cancel": i.RequestCancelInput,
+        "fulfil": i.FulfilInput,
+        "new_hire": i.NewHireAccountInput,
     }
 
 
@@ -303,7 +304,7 @@ def _order_action(name: str, input_class, summary: str, description: str, respon
         description="A draft order with its lines; a line may serve an approved request "
         "(`request`: id), and then its units go to the request's person on receipt. Send it "
         "to put its units in the register as on order. Needs `requests_app.add_purchaseorder`.",
-        request=s.OrderInput,
+        request=i.OrderInput,
         responses={201: s.OrderSerializer, 400: BAD_INPUT, 403: FORBIDDEN},
     ),
 )
@@ -331,14 +332,14 @@ class PurchaseOrderViewSet(
 
     def get_serializer_class(self):
         return {
-            "create": s.OrderInput,
-            "send": s.OrderSendInput,
-            "receive": s.OrderReceiveInput,
-            "cancel": s.OrderCancelInput,
+            "create": i.OrderInput,
+            "send": i.OrderSendInput,
+            "receive": i.OrderReceiveInput,
+            "cancel": i.OrderCancelInput,
         }.get(self.action, s.OrderSerializer)
 
     def create(self, request: Request, *args, **kwargs) -> Response:
-        body = s.OrderInput(data=request.data, context=self.get_serializer_context())
+        body = i.OrderInput(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         order = body.perform(request.user)
         fresh = self.get_queryset().get(pk=order.pk)
@@ -347,14 +348,14 @@ class PurchaseOrderViewSet(
 
     send = _order_action(
         "send",
-        s.OrderSendInput,
+        i.OrderSendInput,
         "Send",
         "Send a draft to the vendor: every unit appears in the register as on_order, and the "
         "requests it serves become ordering. Needs `requests_app.send_purchaseorder`.",
     )
     receive = _order_action(
         "receive",
-        s.OrderReceiveInput,
+        i.OrderReceiveInput,
         "Receive",
         "Goods arrived, all or part of each line listed: one serial number per unit. The "
         "assets go into stock (at `location`) and units serving a request are deployed to its "
@@ -365,7 +366,7 @@ class PurchaseOrderViewSet(
     )
     cancel = _order_action(
         "cancel",
-        s.OrderCancelInput,
+        i.OrderCancelInput,
         "Cancel",
         "Cancel what has not arrived: its on-order assets leave the register (kept in history) "
         "and the requests it served go back to approved. Reason required. Needs "
