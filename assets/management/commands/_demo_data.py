@@ -63,6 +63,8 @@ CATEGORIES = [
     ("Network equipment", CategoryKind.HARDWARE, False, 365, 84, 3),
     ("Docking stations", CategoryKind.ACCESSORY, False, 730, 60, 10),
     ("Headsets", CategoryKind.ACCESSORY, False, 730, 36, 9),
+    # Asked for and ordered in the requests stage only (weight 0: no random asset story).
+    ("Software licences", CategoryKind.SOFTWARE, False, 365, 12, 0),
 ]
 
 MODELS = {
@@ -98,6 +100,7 @@ MODELS = {
         ("Jabra", "Evolve2 65", "26599-989-989", 189),
         ("Poly", "Voyager Focus 2", "77Y86AA", 219),
     ],
+    "Software licences": [("JetBrains", "IntelliJ IDEA Ultimate", "IIU-1Y", 169)],
 }
 WEBSITES = {
     "Dell": "https://www.dell.com",
@@ -109,7 +112,22 @@ WEBSITES = {
     "Cisco": "https://www.cisco.com",
     "Jabra": "https://www.jabra.com",
     "Poly": "https://www.hp.com/poly",
+    "JetBrains": "https://www.jetbrains.com",
 }
+
+# Equipment budgets: each department's spending in the year plus this headroom, rounded up to a
+# thousand (the previous year's: its spending plus 5%, so most ended it within budget).
+BUDGET_HEADROOM = {
+    "Engineering": "15000",
+    "Sales": "6000",
+    "Finance": "3000",
+    "People": "0",  # set just above what it has spent instead: near its limit
+    "Operations": "5000",
+    "IT": "20000",
+}
+NEAR_LIMIT_DEPARTMENT = "People"
+# What the "fulfilled from stock" request asks for: the first of these with a spare in stock.
+STOCK_PREFERENCE = ["Laptops", "Monitors", "Docking stations", "Headsets", "Mobile phones"]
 VENDORS = [
     ("Northwind IT Supplies", "orders@northwind-it.example", "+44 20 7946 0101"),
     ("Contoso Hardware", "sales@contoso-hw.example", "+44 161 496 0202"),

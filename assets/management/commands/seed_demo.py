@@ -12,6 +12,10 @@ before each move. Everything that asks Django for "now" (simple-history's ``hist
 ``Asset.created_at`` keeps a reference to the original function as its default, so the clock
 patches that field's default too.
 
+After the assets, ``_demo_requests`` adds the requests and procurement stage the same way: budgets,
+requests in every state, purchase orders in every state, and a new hire's onboarding, all through
+``requests_app.services`` under the same clock.
+
 Deterministic (a seeded ``random.Random``), idempotent (a second run finds the demo administrator
 and stops), all or nothing (one transaction).
 """
@@ -65,6 +69,7 @@ from ._demo_data import (
     VENDORS,
     WEBSITES,
 )
+from ._demo_requests import seed_requests
 
 User = get_user_model()
 S = AssetStatus
@@ -73,6 +78,7 @@ DEMO_PASSWORD = "itam-demo"
 ADMIN_USERNAME = "admin"
 ADMIN_EMAIL = "admin@demo.itam.example"
 DEMO_EMPLOYEE = "sam.taylor"
+NEW_HIRE = "jordan.lee"  # made by the requests stage: the onboarding example's new starter
 SEED = 20240601
 HISTORY_DAYS = 730
 
@@ -128,7 +134,8 @@ class Org:
 class Command(BaseCommand):
     help = (
         "Fill an empty database with a demo organisation: departments, sites, people in every "
-        "role and a few hundred assets with two years of lifecycle history. Safe to run twice."
+        "role, a few hundred assets with two years of lifecycle history, and requests, budgets "
+        "and purchase orders in every state. Safe to run twice."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -156,7 +163,13 @@ class Command(BaseCommand):
         with clock.installed(), transaction.atomic():
             org = build_organisation()
             made = seed_assets(org, rng, clock, count, real_now)
+            requests = seed_requests(org, clock, real_now)
+            org.logins.append(_login_line(User.objects.get(username=NEW_HIRE)))
         self._print_summary(made, time.monotonic() - started)
+        self.stdout.write(
+            f"Requests and procurement: {requests['requests']} requests, "
+            f"{requests['orders']} purchase orders, budgets for this and last fiscal year."
+        )
         self._print_logins(org.logins)
 
     def _print_summary(self, made: list[Asset], seconds: float) -> None:
@@ -182,7 +195,15 @@ class Command(BaseCommand):
 
 def _logins_from_db() -> list[tuple[str, str, str]]:
     """The key logins of an existing demo, for a second run to print them again."""
-    wanted = ["admin", "priya.shah", "tom.baker", "olivia.reed", "maria.garcia", "sam.taylor"]
+    wanted = [
+        "admin",
+        "priya.shah",
+        "tom.baker",
+        "olivia.reed",
+        "maria.garcia",
+        "sam.taylor",
+        NEW_HIRE,
+    ]
     found = {u.username: u for u in User.objects.filter(username__in=wanted)}
     return [_login_line(found[name]) for name in wanted if name in found]
 
