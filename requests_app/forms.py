@@ -72,7 +72,7 @@ class RequestForm(forms.Form):
     FOR_ME, FOR_COLLEAGUE, FOR_NEW_HIRE = "me", "colleague", "new_hire"
 
     who = forms.ChoiceField(
-        label="Who is it for?",
+        label="Ask for",
         choices=[
             (FOR_ME, "Me"),
             (FOR_COLLEAGUE, "A colleague"),

@@ -130,8 +130,14 @@ def detail_context(
         ),
         "forms": {**default_forms(asset_request), **(bound or {})},
     }
-    # Decision support: for the approver, and for IT staff and auditors while it is open.
-    if is_open and (deciding or user.has_perm("requests_app.view_budget")):
+    # Decision support: for the approver, the department's manager, and IT staff and auditors,
+    # while the request is open.
+    supported = (
+        deciding
+        or asset_request.department.manager_id == user.pk
+        or user.has_perm("requests_app.view_budget")
+    )
+    if is_open and supported:
         budget = budget_summary(asset_request.department)
         cost = asset_request.estimated_cost
         if status == RequestStatus.SUBMITTED:
