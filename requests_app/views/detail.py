@@ -337,5 +337,5 @@ class NewHireView(RequestActionView):
         if done.allocations.exists():
             text += " Equipment waiting for them is deployed to the account."
         if self.form_key == "account":
-            text += " They set their password with “Forgotten your password?” or an IT reset."
+            text += " It has no password yet: set one for them in the admin (or a reset)."
         return self.back(text)
