@@ -38,6 +38,15 @@ def allocate_tags(count: int = 1, prefix: str | None = None) -> list[str]:
     return tags
 
 
+def next_number(sequence_name: str) -> int:
+    """The next number of a named counter (e.g. purchase orders per year), safe under races."""
+    with transaction.atomic():
+        sequence = _locked_sequence(sequence_name)
+        sequence.last_number += 1
+        sequence.save(update_fields=["last_number"])
+        return sequence.last_number
+
+
 def _locked_sequence(prefix: str) -> TagSequence:
     try:
         return TagSequence.objects.select_for_update().get(prefix=prefix)

@@ -12,10 +12,10 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models import Count, DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -96,7 +96,21 @@ def _sum(queryset, expression) -> Decimal:
 
 
 def committed_for(department: Department) -> Decimal:
-    approved = AssetRequest.objects.filter(department=department, status=RequestStatus.APPROVED)
+    # An approved request commits the share of its estimate still to be delivered (all of it,
+    # unless a cancelled order left it part-fulfilled).
+    approved = (
+        AssetRequest.objects.filter(department=department, status=RequestStatus.APPROVED)
+        .annotate(delivered=Count("allocations"))
+        .values_list("estimated_cost", "quantity", "delivered")
+    )
+    from_requests = sum(
+        (
+            (cost * (quantity - delivered) / quantity).quantize(ZERO, ROUND_HALF_UP)
+            for cost, quantity, delivered in approved
+            if delivered < quantity
+        ),
+        ZERO,
+    )
     still_to_arrive = OrderedAsset.objects.filter(
         received_at__isnull=True,
         line__order__status__in=OPEN_ORDER_STATUSES,
@@ -104,7 +118,7 @@ def committed_for(department: Department) -> Decimal:
         Q(line__department=department)
         | Q(line__department__isnull=True, line__request__department=department)
     )
-    return _sum(approved, "estimated_cost") + _sum(still_to_arrive, F("line__unit_cost"))
+    return from_requests + _sum(still_to_arrive, F("line__unit_cost"))
 
 
 def spent_for(department: Department, fiscal_year: int) -> Decimal:

@@ -23,6 +23,7 @@ from assets import lifecycle
 from assets.choices import AssetStatus
 from assets.models import Asset, AssetModel, Category, Department, Location, Profile, Vendor
 from assets.roles import EMPLOYEES
+from assets.tags import next_number
 from itam.errors import Conflict
 from itam.notifications import notify, users_with_permission
 
@@ -266,7 +267,6 @@ def _refuse(request: AssetRequest, action: str, allowed_from: tuple[str, ...]) -
 
 def decide(request: AssetRequest, *, actor, approve: bool, reason: str = "") -> AssetRequest:
     """Approve or reject the step the request waits for (manager, then IT above the threshold)."""
-    reason = _reason(reason, required=not approve, what="a rejection")
     with transaction.atomic():
         request = _locked(request)
         if request.status != R.SUBMITTED:
@@ -285,6 +285,7 @@ def decide(request: AssetRequest, *, actor, approve: bool, reason: str = "") -> 
                 "This request is above the second-approval threshold: IT staff decide the "
                 "second step.",
             )
+        reason = _reason(reason, required=not approve, what="a rejection")
         budget = budget_summary(request.department)
         over = budget.would_exceed(request.estimated_cost)
         if approve and over and settings.ITAM_BLOCK_OVER_BUDGET:
@@ -577,17 +578,9 @@ class LineInput:
 
 
 def _next_order_number() -> str:
+    """PO-2026-0001, -0002...: a locked counter per year, so concurrent orders never clash."""
     year = timezone.localdate().year
-    prefix = f"PO-{year}-"
-    last = (
-        PurchaseOrder.objects.select_for_update()
-        .filter(number__startswith=prefix)
-        .order_by("-number")
-        .values_list("number", flat=True)
-        .first()
-    )
-    number = int(last.removeprefix(prefix)) + 1 if last else 1
-    return f"{prefix}{number:04d}"
+    return f"PO-{year}-{next_number(f'PO-{year}'):04d}"
 
 
 def create_order(
@@ -741,8 +734,6 @@ def receive_order(
     """Goods arrived (all or part of a line): into stock with their serials; units that serve a
     request go straight to its person."""
     _require(actor.has_perm("requests_app.receive_purchaseorder"), "Only IT staff receive goods.")
-    if not receipts:
-        raise ValidationError({"lines": "Say which lines arrived."})
     with transaction.atomic():
         order = _locked_order(order)
         if order.status == OrderStatus.CANCELLED:
@@ -751,6 +742,8 @@ def receive_order(
             raise _refuse_order(order, "received", "Send it first.")
         if order.status == OrderStatus.RECEIVED:
             raise _refuse_order(order, "received", "Everything on it has already arrived.")
+        if not receipts:
+            raise ValidationError({"lines": "Say which lines arrived."})
         errors: dict[str, list[str]] = {}
         plan: list[tuple[PurchaseOrderLine, list[OrderedAsset], list[str]]] = []
         seen_lines: set[int] = set()
