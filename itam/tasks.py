@@ -4,7 +4,10 @@ from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
+from django.template.loader import render_to_string
+from django.urls import reverse
 
+from .accounts import link_lifetime, sign_in_link
 from .models import Notification
 
 User = get_user_model()
@@ -27,3 +30,27 @@ def deliver_notification(user_ids: list[int], kind: str, subject: str, body: str
         if person.email:
             send_mail(subject, text, settings.DEFAULT_FROM_EMAIL, [person.email])
     return len(people)
+
+
+@shared_task
+def send_sign_in_link(user_id: int) -> bool:
+    """E-mail a person a one-time "choose your password" link; False if there is nobody to tell.
+
+    Runs after commit, so the account exists; the link is absolute from ITAM_BASE_URL.
+    """
+    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    if user is None:
+        return False
+    context = {
+        "user": user,
+        "link": sign_in_link(user),
+        "login_url": f"{settings.ITAM_BASE_URL}{reverse('login')}",
+        "reset_url": f"{settings.ITAM_BASE_URL}{reverse('password_reset')}",
+        "lifetime": link_lifetime(),
+        "new_account": not user.has_usable_password(),
+    }
+    subject = render_to_string("registration/welcome_email_subject.txt", context)
+    subject = " ".join(subject.split())  # one line: a header must not hold a newline
+    body = render_to_string("registration/welcome_email.txt", context)
+    send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
+    return True

@@ -1,10 +1,26 @@
 from django.contrib import admin
 from django.urls import include, path
 
-from . import views
+from . import accounts, views
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    # Ours first (same URLs and names as Django's): links from ITAM_BASE_URL, our set-password form.
+    path(
+        "accounts/password_reset/",
+        accounts.PasswordResetView.as_view(),
+        name="password_reset",
+    ),
+    path(
+        "accounts/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path(
+        "accounts/<str:username>/send-sign-in-link/",
+        accounts.send_sign_in_link_view,
+        name="send-sign-in-link",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("assets/", include("assets.urls")),
     path("requests/", include("requests_app.urls")),

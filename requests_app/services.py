@@ -26,6 +26,7 @@ from assets.roles import EMPLOYEES
 from assets.tags import next_number
 from itam.errors import Conflict
 from itam.notifications import notify, users_with_permission
+from itam.tasks import send_sign_in_link
 
 from .budgets import budget_summary
 from .choices import ApprovalStep, Decision, OrderStatus, RequestStatus
@@ -540,8 +541,12 @@ def create_new_hire_account(
     email: str = "",
     first_name: str = "",
     last_name: str = "",
+    send_welcome: bool = True,
 ) -> AssetRequest:
-    """Make the new hire's account (no usable password yet: they set one by reset) and link it."""
+    """Make the new hire's account and link it; no usable password: a welcome e-mail sets one.
+
+    ``send_welcome=False`` is for seeding a database, which must not send e-mail.
+    """
     _require(actor.has_perm("requests_app.fulfil_request"), "Only IT staff create accounts here.")
     username = username.strip()
     if not username:
@@ -559,7 +564,11 @@ def create_new_hire_account(
         user.save()
         user.groups.add(Group.objects.get(name=EMPLOYEES))
         Profile.objects.update_or_create(user=user, defaults={"department": request.department})
-        return link_new_hire(request, actor=actor, user=user)
+        linked = link_new_hire(request, actor=actor, user=user)
+        if user.email and send_welcome:
+            # The welcome e-mail with a "choose your password" link, only once this commits.
+            transaction.on_commit(lambda: send_sign_in_link.delay(user.pk))
+        return linked
 
 
 # --- purchase orders -----------------------------------------------------------------------------

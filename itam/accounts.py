@@ -1,0 +1,161 @@
+"""Getting people into their accounts: sign-in links and password reset, on our own layout.
+
+Every link in these e-mails is absolute from ``settings.ITAM_BASE_URL``, never from the request's
+Host header, so a forged Host cannot point a reset link at someone else's server.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from collections.abc import Iterator
+from urllib.parse import urlsplit
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import forms as auth_forms
+from django.contrib.auth import get_user_model
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.tokens import default_token_generator
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.encoding import force_bytes
+from django.utils.http import url_has_allowed_host_and_scheme, urlsafe_base64_encode
+from django.views.decorators.http import require_POST
+
+User = get_user_model()
+
+SEND_PERMISSION = "requests_app.fulfil_request"
+
+
+def link_lifetime() -> str:
+    """``PASSWORD_RESET_TIMEOUT`` in words ("3 days"), so the e-mail says when the link dies."""
+    seconds = int(settings.PASSWORD_RESET_TIMEOUT)
+    for unit, size in (("day", 86400), ("hour", 3600), ("minute", 60)):
+        if seconds >= size and seconds % size == 0:
+            count = seconds // size
+            return f"{count} {unit}{'' if count == 1 else 's'}"
+    return f"{seconds} seconds"
+
+
+def sign_in_link(user) -> str:
+    """The one-time "choose your password" link for ``user``, absolute from ITAM_BASE_URL."""
+    uid = urlsafe_base64_encode(force_bytes(user.pk))
+    token = default_token_generator.make_token(user)
+    path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
+    return f"{settings.ITAM_BASE_URL}{path}"
+
+
+def can_send_sign_in_link(actor) -> bool:
+    """IT staff (who create new hires' accounts) and superusers may send sign-in links."""
+    return bool(actor.is_active and (actor.is_superuser or actor.has_perm(SEND_PERMISSION)))
+
+
+def send_sign_in_link(user, *, actor) -> None:
+    """Queue a fresh sign-in link for ``user`` after commit (IT staff re-send an expired welcome).
+
+    Earlier links stay valid until they expire or a password is chosen: tokens are not stored.
+    """
+    if not can_send_sign_in_link(actor):
+        raise PermissionDenied("Only IT staff send sign-in links.")
+    if not user.is_active:
+        raise ValidationError(f"{user.get_username()}'s account is inactive: no link sent.")
+    if not user.email:
+        raise ValidationError(f"{user.get_username()} has no e-mail address: add one first.")
+    queue_sign_in_link(user)
+
+
+def queue_sign_in_link(user) -> None:
+    """Send the sign-in e-mail once the current transaction commits (never if it rolls back)."""
+    from .tasks import send_sign_in_link as task
+
+    user_id = user.pk
+    transaction.on_commit(lambda: task.delay(user_id))
+
+
+@require_POST
+def send_sign_in_link_view(request: HttpRequest, username: str) -> HttpResponse:
+    """POST from a request or people page: e-mail ``username`` a new sign-in link."""
+    if not can_send_sign_in_link(request.user):
+        raise PermissionDenied("Only IT staff send sign-in links.")
+    user = get_object_or_404(User, username=username)
+    try:
+        send_sign_in_link(user, actor=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, f"Sent a sign-in link to {user.get_username()} at {user.email}.")
+    next_url = request.POST.get("next", "")
+    if next_url and url_has_allowed_host_and_scheme(
+        next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        return HttpResponseRedirect(next_url)
+    return redirect("dashboard")
+
+
+def _same_address(a: str, b: str) -> bool:
+    """Case-insensitive and Unicode-normalised, so a look-alike address does not match."""
+
+    def fold(text: str) -> str:
+        return unicodedata.normalize("NFKC", text).casefold()
+
+    return fold(a) == fold(b)
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Also reaches active people without a usable password, e.g. a new hire whose link expired."""
+
+    def get_users(self, email: str) -> Iterator:
+        email_field = User.get_email_field_name()
+        people = User._default_manager.filter(
+            **{f"{email_field}__iexact": email, "is_active": True}
+        )
+        return (person for person in people if _same_address(email, getattr(person, email_field)))
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset view, with links built from ITAM_BASE_URL instead of the Host header."""
+
+    form_class = PasswordResetForm
+    email_template_name = "registration/password_reset_email.txt"
+    subject_template_name = "registration/password_reset_subject.txt"
+
+    def form_valid(self, form: PasswordResetForm) -> HttpResponse:
+        base_url = settings.ITAM_BASE_URL
+        parts = urlsplit(base_url)
+        form.save(
+            domain_override=parts.netloc,
+            use_https=parts.scheme == "https",
+            token_generator=self.token_generator,
+            from_email=self.from_email,
+            email_template_name=self.email_template_name,
+            subject_template_name=self.subject_template_name,
+            request=None,  # nothing in the mail may come from the request
+            html_email_template_name=None,
+            extra_email_context={"base_url": base_url, "lifetime": link_lifetime()},
+        )
+        return HttpResponseRedirect(self.get_success_url())
+
+
+class SetPasswordForm(auth_forms.SetPasswordForm):
+    """The validators' messages go on the first field, next to the rules they explain."""
+
+    def __init__(self, user, *args, **kwargs) -> None:
+        super().__init__(user, *args, **kwargs)
+        self.fields["new_password1"].label = "Password"
+        self.fields["new_password2"].label = "The same password again"
+        self.fields["new_password2"].help_text = "So a typing slip does not lock you out."
+
+    def clean(self) -> dict:
+        self.validate_passwords("new_password1", "new_password2")
+        if not self.has_error("new_password2"):
+            self.validate_password_for_user(self.user, "new_password1")
+        return self.cleaned_data
+
+
+class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
+    """Django's set-password step (one-time link), with our form."""
+
+    form_class = SetPasswordForm
