@@ -337,5 +337,11 @@ class NewHireView(RequestActionView):
         if done.allocations.exists():
             text += " Equipment waiting for them is deployed to the account."
         if self.form_key == "account":
-            text += " It has no password yet: set one for them in the admin (or a reset)."
+            if done.for_user.email:
+                text += f" A sign-in link to choose a password was sent to {done.for_user.email}."
+            else:
+                text += (
+                    " It has no e-mail address, so no sign-in link was sent: add one in the "
+                    "admin, then send the link, or set a password there."
+                )
         return self.back(text)

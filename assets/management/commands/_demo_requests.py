@@ -208,7 +208,11 @@ def seed_requests(org, clock, real_now: datetime.datetime) -> dict[str, int]:
         # The new hire's account: the laptop and the licence go to Jordan.
         at(8, "10:05")
         services.create_new_hire_account(
-            laptop, actor=tom, username="jordan.lee", email="jordan.lee@demo.itam.example"
+            laptop,
+            actor=tom,
+            username="jordan.lee",
+            email="jordan.lee@demo.itam.example",
+            send_welcome=False,  # seeding sends no e-mail
         )
         jordan = User.objects.get(username="jordan.lee")
         services.link_new_hire(licence, actor=tom, user=jordan)
