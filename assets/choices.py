@@ -66,3 +66,20 @@ class RetirementReason(models.TextChoices):
     NOT_COST_EFFECTIVE = "not_cost_effective", "Not cost-effective to repair"
     LOST_OR_STOLEN = "lost_or_stolen", "Lost or stolen"
     LEASE_END = "lease_end", "Lease end"
+
+
+class Condition(models.TextChoices):
+    """How an asset came back, noted at check-in."""
+
+    NEW = "new", "As new"
+    GOOD = "good", "Good"
+    FAIR = "fair", "Fair: signs of use"
+    POOR = "poor", "Poor: needs attention"
+    BROKEN = "broken", "Broken"
+
+
+class ReservationStatus(models.TextChoices):
+    BOOKED = "booked", "Booked"
+    DEPLOYED = "deployed", "Handed out"
+    RETURNED = "returned", "Returned"
+    CANCELLED = "cancelled", "Cancelled"

@@ -34,6 +34,8 @@ TRACKED_FIELDS: dict[str, str] = {
     "order_number": "Order number",
     "warranty_end": "Warranty end",
     "next_audit_date": "Next audit",
+    "condition": "Condition",
+    "reservable": "In the loaner pool",
     "notes": "Notes",
 }
 _FOREIGN_KEYS = {

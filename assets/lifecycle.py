@@ -14,7 +14,7 @@ tasks all call these functions. Each move:
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 
@@ -25,8 +25,8 @@ from django.utils import timezone
 
 from itam.errors import Conflict
 
-from .choices import AssetStatus, DisposalMethod, WipeMethod
-from .models import Asset, Department, DisposalRecord, Location, WipeRecord
+from .choices import AssetStatus, Condition, DisposalMethod, WipeMethod
+from .models import Asset, Assignment, Department, DisposalRecord, Location, WipeRecord
 from .tags import allocate_tags, clean_explicit_tag
 
 User = get_user_model()
@@ -219,8 +219,11 @@ def _perform(
         if locked.status not in move.sources:
             raise _refuse(locked, move)
         from_status = locked.status
+        holder_before = _holder_key(locked)
         auto_reason = change(locked) or default_reason
         assert locked.status in move.targets, (move.name, locked.status)
+        if _holder_key(locked) != holder_before:
+            _follow_holder(locked, actor=actor, move=move.name, had_holder=any(holder_before))
         stamp_history(
             locked,
             actor=actor,
@@ -230,6 +233,50 @@ def _perform(
         )
         locked.save()
     return locked
+
+
+def _holder_key(asset: Asset) -> tuple:
+    return (asset.assigned_user_id, asset.assigned_location_id, asset.assigned_department_id)
+
+
+def _follow_holder(asset: Asset, *, actor, move: str, had_holder: bool) -> None:
+    """Close the open Assignment when the holder changes, and open one for the new holder."""
+    now = timezone.now()
+    if had_holder:
+        Assignment.objects.filter(asset=asset, ended_at__isnull=True).update(
+            ended_at=now, ended_by=actor, end_action=move
+        )
+    if any(_holder_key(asset)):
+        Assignment.objects.create(
+            asset=asset,
+            assigned_user_id=asset.assigned_user_id,
+            assigned_location_id=asset.assigned_location_id,
+            assigned_department_id=asset.assigned_department_id,
+            started_at=now,
+            started_by=actor,
+            expected_return_date=asset.expected_return_date,
+            checklist=getattr(asset, "_checklist", []),
+        )
+
+
+def checklist_for(category, done: Iterable[int] | None) -> list[dict]:
+    """The category's deployment steps with which are ticked; refuses unticked required ones."""
+    done_ids = {int(item) for item in (done or [])}
+    items = list(category.checklist.all())
+    unknown = done_ids - {item.pk for item in items}
+    if unknown:
+        raise ValidationError(
+            {"checklist": f"Steps {sorted(unknown)} are not on the {category} checklist."}
+        )
+    missing = [item.text for item in items if item.required and item.pk not in done_ids]
+    if missing:
+        raise ValidationError(
+            {"checklist": "Tick every required step before deploying: " + "; ".join(missing) + "."}
+        )
+    return [
+        {"item": item.pk, "text": item.text, "required": item.required, "done": item.pk in done_ids}
+        for item in items
+    ]
 
 
 def _clear_holder(asset: Asset) -> None:
@@ -402,10 +449,13 @@ def deploy(
     actor,
     reason: str = "",
     expected_return_date: datetime.date | None = None,
+    checklist_done: Iterable[int] | None = None,
 ) -> Asset:
+    """To one holder; every required step of the category's checklist must be ticked."""
     _check_return_date(expected_return_date)
 
     def change(a: Asset) -> str:
+        a._checklist = checklist_for(a.category, checklist_done)
         label = _set_holder(a, to)
         a.expected_return_date = expected_return_date
         a.status = S.DEPLOYED
@@ -421,24 +471,42 @@ def transfer(
     actor,
     reason: str = "",
     expected_return_date: datetime.date | None = None,
+    checklist_done: Iterable[int] | None = None,
 ) -> Asset:
+    """Holder to holder without passing through stock: one continuous history, both named."""
     _check_return_date(expected_return_date)
 
     def change(a: Asset) -> str:
+        a._checklist = checklist_for(a.category, checklist_done)
         before = a.holder
         label = _set_holder(a, to)
         if before == to:
             raise ValidationError(f"{a.tag} is already held by {label}.")
         a.expected_return_date = expected_return_date
         a.status = S.DEPLOYED
-        return f"Transferred to {label}"
+        return f"Transferred from {before} to {label}"
 
     return _perform(asset, "transfer", actor=actor, reason=reason, change=change)
 
 
-def check_in(asset: Asset, *, actor, reason: str = "", location: Location | None = None) -> Asset:
+def check_in(
+    asset: Asset,
+    *,
+    actor,
+    reason: str = "",
+    location: Location | None = None,
+    condition: str = "",
+) -> Asset:
+    """Back to stock, optionally at a location, with the condition it came back in."""
+    if condition and condition not in Condition.values:
+        raise ValidationError({"condition": f"Choose one of: {', '.join(Condition.values)}."})
+
     def change(a: Asset) -> str:
-        return "Checked in" + _back_to_stock(a, location)
+        text = "Checked in" + _back_to_stock(a, location)
+        if condition:
+            a.condition = condition
+            text += f", condition: {Condition(condition).label.lower()}"
+        return text
 
     return _perform(asset, "check_in", actor=actor, reason=reason, change=change)
 
@@ -607,28 +675,86 @@ def reinstate(asset: Asset, *, actor, reason: str, location: Location | None = N
 # --- outside the state table: acceptance and withdrawn orders ---------------------------------
 
 
-def confirm_receipt(asset: Asset, *, actor, reason: str = "") -> Asset:
-    """The holder says "I have it": kept in the history with the time; the status stays."""
+def _holder_only(asset: Asset, actor, what: str) -> Asset:
     if actor is None or not actor.is_authenticated:
-        raise MoveNotPermitted("Sign in to confirm receipt.")
+        raise MoveNotPermitted(f"Sign in to {what}.")
+    locked = Asset.objects.select_for_update().select_related("category").get(pk=asset.pk)
+    if locked.status != S.DEPLOYED or locked.assigned_user_id != actor.pk:
+        raise MoveNotPermitted(f"Only the person the asset is deployed to can {what}.")
+    return locked
+
+
+def confirm_receipt(asset: Asset, *, actor, reason: str = "", accept_terms: bool = False) -> Asset:
+    """The holder says "I have it" (and accepts the category's terms, if it has any).
+
+    The history row and the deployment keep the time and which version of the terms.
+    """
     with transaction.atomic():
-        locked = Asset.objects.select_for_update().get(pk=asset.pk)
-        if locked.status != S.DEPLOYED or locked.assigned_user_id != actor.pk:
-            raise MoveNotPermitted("Only the person the asset is deployed to can confirm receipt.")
+        locked = _holder_only(asset, actor, "confirm receipt")
         if locked.accepted_at is not None:
             raise Conflict(
                 f"You already confirmed receipt of {locked.tag}.", tag=locked.tag, move="accept"
             )
+        category = locked.category
+        version = category.acceptance_version if category.acceptance_text else None
+        if version is not None and not accept_terms:
+            raise ValidationError(
+                {"accept_terms": f"Read and accept the {category} terms to confirm receipt."}
+            )
         locked.accepted_at = timezone.now()
+        Assignment.objects.filter(asset=locked, ended_at__isnull=True).update(
+            accepted_at=locked.accepted_at, accepted_terms_version=version
+        )
+        default = "Receipt confirmed by the holder"
+        if version is not None:
+            default += f", accepting the {category} terms (version {version})"
         stamp_history(
             locked,
             actor=actor,
-            reason=reason.strip() or "Receipt confirmed by the holder",
+            reason=reason.strip() or default,
             action="accept",
             from_status=locked.status,
         )
         locked.save()
     return locked
+
+
+def report_problem(asset: Asset, *, actor, description: str) -> Assignment:
+    """The holder says something is wrong with what they received; IT staff are told."""
+    description = (description or "").strip()
+    if not description:
+        raise ValidationError({"description": "Say what is wrong, so IT can fix it."})
+    with transaction.atomic():
+        locked = _holder_only(asset, actor, "report a problem with it")
+        assignment = Assignment.objects.filter(asset=locked, ended_at__isnull=True).first()
+        if assignment is None:  # deployed before deployments were recorded
+            assignment = Assignment.objects.create(
+                asset=locked,
+                assigned_user=actor,
+                started_at=locked.assigned_at or timezone.now(),
+                started_by=actor,
+            )
+        assignment.problem_reported_at = timezone.now()
+        assignment.problem_report = description
+        assignment.save(update_fields=["problem_reported_at", "problem_report"])
+        stamp_history(
+            locked,
+            actor=actor,
+            reason=f"Problem reported by the holder: {description}",
+            action="report_problem",
+            from_status=locked.status,
+        )
+        locked.save()
+        from itam.notifications import notify, users_with_permission
+
+        notify(
+            users_with_permission("assets.deploy_asset"),
+            kind="asset_problem",
+            subject=f"Problem reported with {locked.tag}",
+            body=f"{actor.get_full_name() or actor.get_username()}: {description}",
+            url=locked.get_absolute_url(),
+        )
+    return assignment
 
 
 def withdraw_order(asset: Asset, *, actor, reason: str) -> None:

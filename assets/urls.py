@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 from .views.acceptance import confirm_receipt
@@ -8,6 +8,7 @@ app_name = "assets"
 urlpatterns = [
     path("", views.AssetListView.as_view(), name="list"),
     path("new/", views.AssetCreateView.as_view(), name="create"),
+    path("bulk/", include("assets.urls_bulk")),
     path("<str:tag>/", views.AssetDetailView.as_view(), name="detail"),
     path("<str:tag>/edit/", views.AssetEditView.as_view(), name="edit"),
     path("<str:tag>/confirm-receipt/", confirm_receipt, name="confirm-receipt"),

@@ -4,7 +4,7 @@ DRF views are exempt from ``LoginRequiredMiddleware`` (DRF marks them ``login_re
 False``): token requests carry no session, and DRF's own ``IsAuthenticated`` answers 401 JSON.
 """
 
-from django.urls import path
+from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
@@ -53,5 +53,10 @@ urlpatterns = [
         csp_override(DOCS_CSP)(SpectacularSwaggerSplitView.as_view(url_name="api-schema")),
         name="api-docs",
     ),
+    # Before the router, whose asset routes would read "bulk" as a tag.
+    path("assets/bulk/", include("assets.api.urls_bulk")),
+    path("people/", include("assets.api.urls_people")),
+    path("reservations/", include("assets.api.urls_reservations")),
+    path("reports/", include("assets.api.urls_reports")),
     *router.urls,
 ]

@@ -1,5 +1,6 @@
 from .asset import Asset, AssetHistoryExtras, TagSequence
-from .catalogue import AssetModel, Category, Manufacturer, Vendor
+from .catalogue import AssetModel, Category, ChecklistItem, Manufacturer, Vendor
+from .deployment import Assignment, Reservation
 from .places import Department, Location, Profile
 from .retirement import DisposalRecord, WipeRecord
 
@@ -7,12 +8,15 @@ __all__ = [
     "Asset",
     "AssetHistoryExtras",
     "AssetModel",
+    "Assignment",
     "Category",
+    "ChecklistItem",
     "Department",
     "DisposalRecord",
     "Location",
     "Manufacturer",
     "Profile",
+    "Reservation",
     "TagSequence",
     "Vendor",
     "WipeRecord",

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ..choices import AssetStatus
+from ..choices import AssetStatus, Condition
 
 
 class AssetHistoryExtras(models.Model):
@@ -117,6 +117,12 @@ class Asset(models.Model):
     order_number = models.CharField(max_length=100, blank=True)
     warranty_end = models.DateField(null=True, blank=True)
     next_audit_date = models.DateField(null=True, blank=True, db_index=True)
+    condition = models.CharField(
+        max_length=20, choices=Condition.choices, blank=True, help_text="Noted at check-in."
+    )
+    reservable = models.BooleanField(
+        default=False, help_text="In a loaner pool: people can book it for dates."
+    )
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     updated_at = models.DateTimeField(auto_now=True)

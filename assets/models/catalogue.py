@@ -29,6 +29,12 @@ class Category(models.Model):
         default=48, help_text="Used for depreciation and retirement candidates."
     )
     description = models.TextField(blank=True)
+    acceptance_text = models.TextField(
+        blank=True,
+        help_text="Terms the holder accepts on receipt (use policy, EULA). Editing them makes a "
+        "new version; each acceptance records the version it accepted.",
+    )
+    acceptance_version = models.PositiveIntegerField(default=0, editable=False)
     history = HistoricalRecords()
 
     class Meta:
@@ -37,6 +43,37 @@ class Category(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        """A changed acceptance text is a new version (the old one stays in the history)."""
+        previous = (
+            Category.objects.filter(pk=self.pk).values_list("acceptance_text", flat=True).first()
+            if self.pk
+            else ""
+        )
+        if (self.acceptance_text or "") != (previous or ""):
+            self.acceptance_version += 1
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "acceptance_version"}
+        super().save(*args, **kwargs)
+
+
+class ChecklistItem(models.Model):
+    """A step IT ticks off when deploying an asset of the category ("enrol in MDM")."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="checklist")
+    text = models.CharField(max_length=200)
+    required = models.BooleanField(
+        default=True, help_text="A deployment is refused until a required step is ticked."
+    )
+    position = models.PositiveIntegerField(default=0)
+    history = HistoricalRecords()
+
+    class Meta:
+        ordering = ["category", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.category}: {self.text}"
 
 
 class Manufacturer(models.Model):

@@ -1,0 +1,5 @@
+"""API: people (see issue 4). Mounted in itam/api_urls.py before the router."""
+
+from django.urls import path  # noqa: F401
+
+urlpatterns: list = []

@@ -1,0 +1,7 @@
+"""Web pages: reports (see issue 4)."""
+
+from django.urls import path  # noqa: F401
+
+app_name = "reports"
+
+urlpatterns: list = []
