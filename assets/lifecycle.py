@@ -778,3 +778,66 @@ def withdraw_order(asset: Asset, *, actor, reason: str) -> None:
             locked, actor=actor, reason=reason, action="withdraw", from_status=locked.status
         )
         locked.delete()
+
+
+# --- outside the state table: where an asset physically is ----------------------------------
+
+# A physical move, not a lifecycle move: the status stays as it is. What is on order is not here
+# yet (receive it at a place), what is missing has no known place (mark it found at one), and a
+# disposed asset is gone; everything else can be carried from one place to another.
+RELOCATABLE = (S.IN_STOCK, S.DEPLOYED, S.IN_MAINTENANCE, S.RETIRED)
+RELOCATE_PERMISSION = "assets.change_asset"  # where an asset is is one of its editable details
+
+
+def check_relocate_permission(actor) -> None:
+    """Relocating edits where the asset is: it needs ``assets.change_asset`` (IT staff)."""
+    if actor is None or not actor.is_authenticated or not actor.is_active:
+        raise MoveNotPermitted("Sign in to change assets.")
+    if not actor.has_perm(RELOCATE_PERMISSION):
+        raise MoveNotPermitted("Your role does not allow you to move assets to another location.")
+
+
+def relocation_refusal(asset: Asset, location: Location) -> str:
+    """Why ``asset`` cannot be carried to ``location`` now, or ``""`` when it can."""
+    if asset.status not in RELOCATABLE:
+        hint = {
+            S.ON_ORDER: "Receive it at a location instead.",
+            S.MISSING: "Mark it found at a location instead.",
+            S.DISPOSED: "A disposed asset is gone for good.",
+        }.get(asset.status, "")
+        return (
+            f"{asset.tag} is {status_label(asset.status).lower()}: it cannot be moved to "
+            f"another location. {hint}"
+        ).strip()
+    if asset.assigned_location_id:
+        return (
+            f"{asset.tag} is installed at {asset.assigned_location}: transfer it to the new "
+            "place so its holder moves with it."
+        )
+    if asset.location_id == location.pk:
+        return f"{asset.tag} is already at {location.full_name}."
+    return ""
+
+
+def relocate(asset: Asset, *, actor, reason: str = "", location: Location) -> Asset:
+    """Carry an asset to another place; status and holder stay, the history says from where."""
+    check_relocate_permission(actor)
+    if location is None:
+        raise ValidationError({"location": "Choose where the asset goes."})
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        refusal = relocation_refusal(locked, location)
+        if refusal:
+            allowed = [m.name for m in moves_from(locked.status)]
+            raise TransitionRefused(refusal, asset=locked, move="relocate", allowed=allowed)
+        before = locked.location.full_name if locked.location_id else "no recorded place"
+        locked.location = location
+        stamp_history(
+            locked,
+            actor=actor,
+            reason=(reason or "").strip() or f"Moved from {before} to {location.full_name}",
+            action="relocate",
+            from_status=locked.status,
+        )
+        locked.save()
+    return locked
