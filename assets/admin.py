@@ -19,7 +19,9 @@ from .choices import AssetStatus
 from .models import (
     Asset,
     AssetModel,
+    Assignment,
     Category,
+    ChecklistItem,
     Department,
     DisposalRecord,
     Location,
@@ -46,12 +48,64 @@ class ReadOnlyAdmin(SimpleHistoryAdmin):
         return False
 
 
+class ChecklistItemInline(admin.TabularInline):
+    """The steps IT ticks off when deploying an asset of the category, in order."""
+
+    model = ChecklistItem
+    extra = 1
+    fields = ["position", "text", "required"]
+    ordering = ["position", "pk"]
+
+
 @admin.register(Category)
 class CategoryAdmin(SimpleHistoryAdmin):
-    list_display = ["name", "kind", "holds_data", "audit_interval_days", "expected_life_months"]
+    """Categories with their deployment checklist and acceptance terms.
+
+    The terms' version is read-only: ``Category.save`` raises it whenever the text changes, so
+    each acceptance keeps which text the holder accepted.
+    """
+
+    list_display = [
+        "name",
+        "kind",
+        "holds_data",
+        "audit_interval_days",
+        "expected_life_months",
+        "terms",
+    ]
     list_filter = ["kind", "holds_data"]
     search_fields = ["name", "slug"]
     prepopulated_fields = {"slug": ["name"]}
+    inlines = [ChecklistItemInline]
+    readonly_fields = ["acceptance_version"]
+    fieldsets = [
+        (
+            None,
+            {
+                "fields": [
+                    "name",
+                    "slug",
+                    "kind",
+                    "holds_data",
+                    "audit_interval_days",
+                    "expected_life_months",
+                    "description",
+                ]
+            },
+        ),
+        (
+            "Acceptance terms",
+            {
+                "fields": ["acceptance_text", "acceptance_version"],
+                "description": "Shown to the holder when they confirm receipt. Saving a changed "
+                "text makes a new version; earlier acceptances keep theirs.",
+            },
+        ),
+    ]
+
+    @admin.display(description="Terms")
+    def terms(self, obj: Category) -> str:
+        return f"version {obj.acceptance_version}" if obj.acceptance_text else "—"
 
 
 @admin.register(Manufacturer)
@@ -202,6 +256,51 @@ class AssetAdmin(SimpleHistoryAdmin):
                 obj, actor=request.user, reason="Edited in the admin", **changed
             )
             obj.pk, obj.updated_at = saved.pk, saved.updated_at
+
+
+@admin.register(Assignment)
+class AssignmentAdmin(admin.ModelAdmin):
+    """Deployments as the lifecycle recorded them: who had what, when, and what they accepted.
+
+    Read only: the lifecycle opens and closes them (deployments have no history table of their
+    own; the asset's history is the record).
+    """
+
+    list_display = [
+        "asset",
+        "holder_display",
+        "started_at",
+        "ended_at",
+        "end_action",
+        "accepted_at",
+        "accepted_terms_version",
+        "problem_reported_at",
+    ]
+    list_filter = ["end_action", "started_at"]
+    list_select_related = [
+        "asset",
+        "assigned_user",
+        "assigned_department",
+        "assigned_location__parent__parent__parent",
+    ]
+    search_fields = ["asset__tag", "assigned_user__username", "problem_report"]
+    date_hierarchy = "started_at"
+
+    @admin.display(description="Held by")
+    def holder_display(self, obj: Assignment) -> str:
+        holder = obj.holder
+        return (
+            str(holder.get_full_name() or holder) if isinstance(holder, User) else str(holder or "")
+        )
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
 
 
 @admin.register(WipeRecord)

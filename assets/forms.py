@@ -16,7 +16,7 @@ from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
 
 from . import lifecycle
-from .choices import DisposalMethod, WipeMethod
+from .choices import Condition, DisposalMethod, WipeMethod
 from .models import Asset, AssetModel, Category, Department, Location, Vendor
 
 User = get_user_model()
@@ -257,8 +257,23 @@ class ReceiveForm(LocationMoveForm):
         return kwargs
 
 
+class CheckInForm(LocationMoveForm):
+    """Check in: where it goes, and the condition it came back in (kept on the asset)."""
+
+    condition = forms.ChoiceField(
+        choices=[("", "Not noted"), *Condition.choices],
+        required=False,
+        label="Condition",
+        help_text="How it came back; shown on the asset and kept in its history.",
+    )
+
+    def move_kwargs(self) -> dict:
+        return {**super().move_kwargs(), "condition": self.cleaned_data.get("condition", "")}
+
+
 class HandOverForm(MoveForm):
-    """Deploy and transfer: exactly one holder (a person, a location or a department)."""
+    """Deploy and transfer: exactly one holder (a person, a location or a department), and the
+    category's configuration checklist, which the engine checks (required steps ticked)."""
 
     user = UsernameField(
         required=False,
@@ -282,6 +297,24 @@ class HandOverForm(MoveForm):
         error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )
 
+    checklist = forms.MultipleChoiceField(
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        label="Configuration checklist",
+        help_text="Tick each step you have done; steps marked required must all be ticked.",
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        items = list(self.asset.category.checklist.all()) if self.asset.category_id else []
+        if not items:
+            del self.fields["checklist"]
+            self.required_steps: set[str] = set()
+            return
+        # Values are strings (as posted); the template marks the required ones.
+        self.fields["checklist"].choices = [(str(item.pk), item.text) for item in items]
+        self.required_steps = {str(item.pk) for item in items if item.required}
+
     def clean(self) -> dict:
         cleaned = super().clean()
         chosen = [n for n in ("user", "location", "department") if cleaned.get(n)]
@@ -299,6 +332,7 @@ class HandOverForm(MoveForm):
             **super().move_kwargs(),
             "to": holder,
             "expected_return_date": data.get("expected_return_date"),
+            "checklist_done": [int(pk) for pk in data.get("checklist") or []],
         }
 
 
@@ -414,7 +448,7 @@ MOVE_FORMS: dict[str, type[MoveForm]] = {
     "receive": ReceiveForm,
     "deploy": HandOverForm,
     "transfer": HandOverForm,
-    "check_in": LocationMoveForm,
+    "check_in": CheckInForm,
     "start_maintenance": ReasonOnlyForm,
     "complete_maintenance": CompleteMaintenanceForm,
     "mark_missing": ReasonOnlyForm,
@@ -440,3 +474,36 @@ MOVE_FUNCTIONS: dict[str, Any] = {
     "dispose": lifecycle.dispose,
     "reinstate": lifecycle.reinstate,
 }
+
+
+# --- the holder's side: acceptance and problem reports ----------------------------------------
+
+
+class AcceptForm(forms.Form):
+    """Confirm receipt; with the "I accept" box when the category has terms (the engine
+    refuses a confirmation without it)."""
+
+    accept_terms = forms.BooleanField(required=False, label="I have read and accept these terms")
+
+    def __init__(self, *args: Any, asset: Asset, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.asset = asset
+        self.has_terms = bool(asset.category.acceptance_text)
+        if not self.has_terms:
+            del self.fields["accept_terms"]
+
+    def accept_kwargs(self) -> dict:
+        return {"accept_terms": bool(self.cleaned_data.get("accept_terms"))}
+
+
+class ReportProblemForm(forms.Form):
+    """What is wrong with what the holder received; IT staff are told."""
+
+    description = forms.CharField(
+        widget=forms.Textarea(attrs={"rows": 5}),
+        max_length=2000,
+        label="What is wrong?",
+        help_text="For example: a cracked screen, a missing charger, it will not start. "
+        "IT staff are told straight away.",
+        error_messages={"required": "Say what is wrong, so IT can fix it."},
+    )

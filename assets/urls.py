@@ -1,7 +1,7 @@
 from django.urls import include, path
 
 from . import views
-from .views.acceptance import confirm_receipt
+from .views.acceptance import AcceptView, ReportProblemView, confirm_receipt
 
 app_name = "assets"
 
@@ -12,5 +12,7 @@ urlpatterns = [
     path("<str:tag>/", views.AssetDetailView.as_view(), name="detail"),
     path("<str:tag>/edit/", views.AssetEditView.as_view(), name="edit"),
     path("<str:tag>/confirm-receipt/", confirm_receipt, name="confirm-receipt"),
+    path("<str:tag>/accept/", AcceptView.as_view(), name="accept"),
+    path("<str:tag>/report-problem/", ReportProblemView.as_view(), name="report-problem"),
     path("<str:tag>/<slug:move>/", views.AssetMoveView.as_view(), name="move"),
 ]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Q
+from django.db.models import Count, Exists, OuterRef, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +13,7 @@ from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
 from assets.choices import ACTIVE_STATUSES, AssetStatus
-from assets.models import Asset
+from assets.models import Asset, Assignment
 from assets.visibility import sees_all_assets, visible_assets
 from requests_app.choices import OPEN_REQUEST_STATUSES
 from requests_app.views.queries import approval_queue, mine, request_rows
@@ -38,9 +38,17 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     oversees = sees_all or user.managed_departments.exists()
     context: dict = {"sees_all": sees_all, "oversees": oversees, "today": today}
 
+    # My assets, with whether I reported a problem on the current deployment (one query).
     my_assets = (
         Asset.objects.filter(assigned_user=user)
         .select_related("category", "model__manufacturer", "location")
+        .annotate(
+            problem_reported=Exists(
+                Assignment.objects.filter(
+                    asset=OuterRef("pk"), ended_at__isnull=True, problem_reported_at__isnull=False
+                )
+            )
+        )
         .order_by("tag")
     )
     context["my_assets"] = list(my_assets[: MY_ASSETS_LIMIT + 1])

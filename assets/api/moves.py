@@ -12,7 +12,7 @@ from typing import Any
 from rest_framework import serializers
 
 from assets import lifecycle
-from assets.choices import DisposalMethod, WipeMethod
+from assets.choices import Condition, DisposalMethod, WipeMethod
 from assets.models import Asset, Department, WipeRecord
 
 from .serializers import StrictInput, location_field, pk_field, user_field
@@ -70,6 +70,12 @@ class DeployInput(MoveInput):
     expected_return_date = serializers.DateField(
         required=False, allow_null=True, help_text="For loaners: when it should come back."
     )
+    checklist = serializers.ListField(
+        child=serializers.IntegerField(min_value=1),
+        required=False,
+        help_text="Ids of the category's checklist steps done (see /api/v1/categories/<slug>/); "
+        "every required step must be here, or the move is refused (400).",
+    )
 
     def validate(self, attrs: dict) -> dict:
         given = [key for key in ("user", "location", "department") if attrs.get(key) is not None]
@@ -88,6 +94,7 @@ class DeployInput(MoveInput):
         data = dict(self.validated_data)
         holder = [data.pop(key, None) for key in ("user", "location", "department")]
         data["to"] = next(h for h in holder if h is not None)
+        data["checklist_done"] = data.pop("checklist", [])
         return data
 
 
@@ -100,6 +107,11 @@ class CheckInInput(MoveInput):
     move_name = "check_in"
     function = lifecycle.check_in
     location = location_field(required=False, help_text="Where it is put back (id).")
+    condition = serializers.ChoiceField(
+        choices=Condition.choices,
+        required=False,
+        help_text="How it came back; kept on the asset and in its history.",
+    )
 
 
 class StartMaintenanceInput(MoveInput):
@@ -206,9 +218,31 @@ class AcceptInput(StrictInput, serializers.Serializer):
     reason = serializers.CharField(
         required=False, allow_blank=True, max_length=500, help_text="Optional note, kept."
     )
+    accept_terms = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text="Required (true) when the category has acceptance terms: the acceptance "
+        "records the terms' version.",
+    )
 
     def perform(self, asset: Asset, actor) -> Asset:
         return lifecycle.confirm_receipt(asset, actor=actor, **self.validated_data)
+
+
+class ReportProblemInput(StrictInput, serializers.Serializer):
+    """The holder says what is wrong with what they received; IT staff are told."""
+
+    description = serializers.CharField(
+        max_length=2000,
+        help_text="What is wrong: kept on the deployment and in the history.",
+        error_messages={
+            "required": "Say what is wrong, so IT can fix it.",
+            "blank": "Say what is wrong, so IT can fix it.",
+        },
+    )
+
+    def perform(self, asset: Asset, actor):
+        return lifecycle.report_problem(asset, actor=actor, **self.validated_data)
 
 
 MOVE_INPUTS: dict[str, type[MoveInput]] = {

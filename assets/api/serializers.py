@@ -21,7 +21,9 @@ from assets.choices import AssetStatus, DisposalMethod, WipeMethod
 from assets.models import (
     Asset,
     AssetModel,
+    Assignment,
     Category,
+    ChecklistItem,
     Department,
     DisposalRecord,
     Location,
@@ -102,7 +104,26 @@ class StrictInput:
 # --- reference data ---------------------------------------------------------------------------
 
 
+class ChecklistItemSerializer(serializers.ModelSerializer):
+    """A step IT ticks off when deploying; send the ids ticked as ``checklist`` on deploy."""
+
+    class Meta:
+        model = ChecklistItem
+        fields = ["id", "text", "required", "position"]
+
+
 class CategorySerializer(serializers.ModelSerializer):
+    checklist = ChecklistItemSerializer(
+        many=True,
+        read_only=True,
+        help_text="The deployment checklist: every required step's id must be in a deploy or "
+        "transfer body's `checklist`.",
+    )
+    acceptance_version = serializers.IntegerField(
+        read_only=True,
+        help_text="Goes up by one each time the acceptance text changes; acceptances keep it.",
+    )
+
     class Meta:
         model = Category
         fields = [
@@ -114,6 +135,9 @@ class CategorySerializer(serializers.ModelSerializer):
             "audit_interval_days",
             "expected_life_months",
             "description",
+            "acceptance_text",
+            "acceptance_version",
+            "checklist",
         ]
 
 
@@ -149,6 +173,81 @@ class HolderSerializer(serializers.Serializer):
     name = serializers.CharField(help_text="Full name of the person, location or department.")
     username = serializers.CharField(required=False, help_text="Only for a user.")
     slug = serializers.CharField(required=False, help_text="Only for a department.")
+
+
+def holder_of(obj) -> dict | None:
+    """An asset's or a deployment's holder as JSON, from its three holder columns."""
+    if obj.assigned_user_id:
+        user = obj.assigned_user
+        return {
+            "kind": "user",
+            "id": user.pk,
+            "name": user.get_full_name() or user.get_username(),
+            "username": user.get_username(),
+        }
+    if obj.assigned_location_id:
+        place = obj.assigned_location
+        return {"kind": "location", "id": place.pk, "name": place.full_name}
+    if obj.assigned_department_id:
+        dept = obj.assigned_department
+        return {"kind": "department", "id": dept.pk, "name": dept.name, "slug": dept.slug}
+    return None
+
+
+class ChecklistStepSerializer(serializers.Serializer):
+    """One step as it stood at deployment, and whether it was done."""
+
+    item = serializers.IntegerField(help_text="The checklist item's id.")
+    text = serializers.CharField()
+    required = serializers.BooleanField()
+    done = serializers.BooleanField()
+
+
+class AssignmentSerializer(serializers.ModelSerializer):
+    """One deployment: who had the asset, from when to when, its checklist and acceptance."""
+
+    holder = serializers.SerializerMethodField()
+    started_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    ended_by = serializers.SlugRelatedField(slug_field="username", read_only=True)
+    checklist = ChecklistStepSerializer(many=True, read_only=True)
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Assignment
+        fields = [
+            "id",
+            "holder",
+            "is_current",
+            "started_at",
+            "started_by",
+            "expected_return_date",
+            "ended_at",
+            "ended_by",
+            "end_action",
+            "checklist",
+            "accepted_at",
+            "accepted_terms_version",
+            "problem_reported_at",
+            "problem_report",
+        ]
+        read_only_fields = fields
+
+    @extend_schema_field(HolderSerializer(allow_null=True))
+    def get_holder(self, assignment: Assignment) -> dict | None:
+        return holder_of(assignment)
+
+    def get_is_current(self, assignment: Assignment) -> bool:
+        return assignment.ended_at is None
+
+
+# What a deployment's representation reads, in the same query.
+ASSIGNMENT_RELATED = (
+    "assigned_user",
+    "assigned_location__parent__parent__parent",
+    "assigned_department",
+    "started_by",
+    "ended_by",
+)
 
 
 class AssetSerializer(StrictInput, serializers.ModelSerializer):
@@ -190,6 +289,11 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
     vendor = pk_field(Vendor.objects.all(), "vendor", required=False, allow_null=True)
     vendor_name = serializers.StringRelatedField(source="vendor", read_only=True)
     holder = serializers.SerializerMethodField()
+    condition = serializers.CharField(
+        read_only=True,
+        help_text="How it came back at its last check-in (new, good, fair, poor, broken); "
+        "empty when never noted.",
+    )
     updated_at = serializers.SerializerMethodField()
     reason = serializers.CharField(
         write_only=True,
@@ -222,6 +326,7 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
             "assigned_at",
             "expected_return_date",
             "accepted_at",
+            "condition",
             "vendor",
             "vendor_name",
             "purchase_date",
@@ -267,21 +372,7 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
     @extend_schema_field(HolderSerializer(allow_null=True))
     def get_holder(self, asset) -> dict | None:
         # Read from the three columns (not ``Asset.holder``) so historical rows work too.
-        if asset.assigned_user_id:
-            user = asset.assigned_user
-            return {
-                "kind": "user",
-                "id": user.pk,
-                "name": user.get_full_name() or user.get_username(),
-                "username": user.get_username(),
-            }
-        if asset.assigned_location_id:
-            place = asset.assigned_location
-            return {"kind": "location", "id": place.pk, "name": place.full_name}
-        if asset.assigned_department_id:
-            dept = asset.assigned_department
-            return {"kind": "department", "id": dept.pk, "name": dept.name, "slug": dept.slug}
-        return None
+        return holder_of(asset)
 
     @extend_schema_field(OpenApiTypes.DATETIME)
     def get_updated_at(self, asset):
@@ -363,22 +454,44 @@ class DisposalRecordSerializer(serializers.ModelSerializer):
         ]
 
 
-class AssetWipedSerializer(AssetSerializer):
+class AssetDetailSerializer(AssetSerializer):
+    """One asset, with its open deployment (the register's list leaves it out: one query less
+    per page, and a page's query count stays fixed)."""
+
+    current_assignment = serializers.SerializerMethodField(
+        help_text="The open deployment (holder, dates, checklist, acceptance, problem report); "
+        "null when nobody holds it."
+    )
+
+    class Meta(AssetSerializer.Meta):
+        fields = [*AssetSerializer.Meta.fields, "current_assignment"]
+
+    @extend_schema_field(AssignmentSerializer(allow_null=True))
+    def get_current_assignment(self, asset) -> dict | None:
+        current = (
+            asset.assignments.filter(ended_at__isnull=True)
+            .select_related(*ASSIGNMENT_RELATED)
+            .first()
+        )
+        return AssignmentSerializer(current, context=self.context).data if current else None
+
+
+class AssetWipedSerializer(AssetDetailSerializer):
     """The answer to a wipe: the asset, and the wipe record just written."""
 
     wipe = WipeRecordSerializer(read_only=True)
 
-    class Meta(AssetSerializer.Meta):
-        fields = [*AssetSerializer.Meta.fields, "wipe"]
+    class Meta(AssetDetailSerializer.Meta):
+        fields = [*AssetDetailSerializer.Meta.fields, "wipe"]
 
 
-class AssetDisposedSerializer(AssetSerializer):
+class AssetDisposedSerializer(AssetDetailSerializer):
     """The answer to a disposal: the asset, and its disposal record."""
 
     disposal = DisposalRecordSerializer(read_only=True)
 
-    class Meta(AssetSerializer.Meta):
-        fields = [*AssetSerializer.Meta.fields, "disposal"]
+    class Meta(AssetDetailSerializer.Meta):
+        fields = [*AssetDetailSerializer.Meta.fields, "disposal"]
 
 
 _STATUSES = "One of " + ", ".join(AssetStatus.values)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime
 
+from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -23,11 +24,11 @@ from rest_framework.response import Response
 from assets import lifecycle
 from assets.filters import AssetFilterSet
 from assets.history import register_as_of, timeline
-from assets.models import Asset, Category, Department, Location
+from assets.models import Asset, Category, ChecklistItem, Department, Location
 from assets.visibility import visible_assets
 
 from . import serializers as s
-from .moves import MOVE_INPUTS, AcceptInput
+from .moves import MOVE_INPUTS, AcceptInput, ReportProblemInput
 from .permissions import AssetPermission
 
 # Everything the asset representation reads, in one query (locations nest up to four levels).
@@ -88,7 +89,7 @@ def _move_action(name: str):
     move = lifecycle.MOVES[name]
     input_class = MOVE_INPUTS[name]
     response = {"wipe": s.AssetWipedSerializer, "dispose": s.AssetDisposedSerializer}.get(
-        name, s.AssetSerializer
+        name, s.AssetDetailSerializer
     )
     sources = ", ".join(move.sources)
     targets = ", ".join(move.targets)
@@ -166,13 +167,19 @@ class AssetViewSet(
             return MOVE_INPUTS[self.action]
         if self.action == "accept":
             return AcceptInput
+        if self.action == "report_problem":
+            return ReportProblemInput
+        if self.action == "assignments":
+            return s.AssignmentSerializer
+        if self.action != "list":
+            return s.AssetDetailSerializer
         return super().get_serializer_class()
 
     def moved(self, asset: Asset, name: str, result) -> dict:
         """The asset after a move, with the wipe or disposal record the move wrote."""
         fresh = Asset.objects.select_related(*ASSET_RELATED).get(pk=asset.pk)
         context = self.get_serializer_context()
-        data = s.AssetSerializer(fresh, context=context).data
+        data = s.AssetDetailSerializer(fresh, context=context).data
         if name == "wipe":
             data["wipe"] = s.WipeRecordSerializer(result, context=context).data
         elif name == "dispose":
@@ -196,12 +203,12 @@ class AssetViewSet(
         description="Creates the asset in stock with the next tag of the sequence, or with "
         "`tag` for a label already printed (refused if that tag was ever used). Needs "
         "`assets.add_asset`. `status` cannot be sent: it changes only through the moves.",
-        responses={201: s.AssetSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        responses={201: s.AssetDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         return super().create(request, *args, **kwargs)
 
-    @extend_schema(summary="One asset", responses={200: s.AssetSerializer, 404: ERRORS[404]})
+    @extend_schema(summary="One asset", responses={200: s.AssetDetailSerializer, 404: ERRORS[404]})
     def retrieve(self, request: Request, *args, **kwargs) -> Response:
         return super().retrieve(request, *args, **kwargs)
 
@@ -209,7 +216,7 @@ class AssetViewSet(
         summary="Edit an asset's details",
         description="Needs `assets.change_asset`. Status and holder are read-only: use the "
         "lifecycle moves. Sending them unchanged is accepted; changing them is a 400.",
-        responses={200: s.AssetSerializer, **ERRORS},
+        responses={200: s.AssetDetailSerializer, **ERRORS},
     )
     def update(self, request: Request, *args, **kwargs) -> Response:
         return super().update(request, *args, **kwargs)
@@ -217,7 +224,7 @@ class AssetViewSet(
     @extend_schema(
         summary="Edit some of an asset's details",
         description="Like PUT, sending only the fields to change.",
-        responses={200: s.AssetSerializer, **ERRORS},
+        responses={200: s.AssetDetailSerializer, **ERRORS},
     )
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return super().partial_update(request, *args, **kwargs)
@@ -242,11 +249,14 @@ class AssetViewSet(
         operation_id="assets_accept",
         summary="Confirm receipt",
         description="The person the asset is deployed to says they have it: kept in the history "
-        "with the time (`accepted_at`); the status stays deployed. Anyone else: 403; confirmed "
-        "already: 409. Answers the asset as it is now.",
+        "with the time (`accepted_at`); the status stays deployed. When the category has "
+        "acceptance terms (`acceptance_text` on /api/v1/categories/<slug>/), send "
+        '`{"accept_terms": true}`: the deployment records the terms\' version '
+        "(`current_assignment.accepted_terms_version`); without it: 400. Anyone else: 403; "
+        "confirmed already: 409. Answers the asset as it is now.",
         request=AcceptInput,
         responses={
-            200: s.AssetSerializer,
+            200: s.AssetDetailSerializer,
             **ERRORS,
             409: OpenApiResponse(
                 s.AcceptRefusedSerializer, description="Receipt was already confirmed."
@@ -260,6 +270,37 @@ class AssetViewSet(
         body.is_valid(raise_exception=True)
         body.perform(asset, request.user)  # 403 unless you hold it, 409 if confirmed already
         return Response(self.moved(asset, "accept", None))
+
+    @extend_schema(
+        operation_id="assets_report_problem",
+        summary="Report a problem",
+        description="The person the asset is deployed to says what is wrong with it: kept on the "
+        "deployment (`current_assignment.problem_report`) and in the history; IT staff get an "
+        "inbox message and an e-mail. Anyone else: 403. Answers the asset as it is now.",
+        request=ReportProblemInput,
+        responses={200: s.AssetDetailSerializer, **ERRORS},
+    )
+    @action(detail=True, methods=["post"], url_path="report-problem", url_name="report-problem")
+    def report_problem(self, request: Request, tag: str | None = None) -> Response:
+        asset = self.get_object()
+        body = ReportProblemInput(data=request.data, context=self.get_serializer_context())
+        body.is_valid(raise_exception=True)
+        body.perform(asset, request.user)  # 403 unless you hold it
+        return Response(self.moved(asset, "report_problem", None))
+
+    @extend_schema(
+        summary="An asset's deployments",
+        description="Every deployment of the asset, newest first: holder, from and to, who "
+        "started and ended it and with which move, the checklist as ticked, the acceptance "
+        "(time and terms version) and any problem reported. The open one has `is_current` "
+        "true. Not paginated.",
+        responses={200: s.AssignmentSerializer(many=True), 404: ERRORS[404]},
+    )
+    @action(detail=True, methods=["get"], pagination_class=None, filter_backends=[])
+    def assignments(self, request: Request, tag: str | None = None) -> Response:
+        asset = self.get_object()
+        rows = asset.assignments.select_related(*s.ASSIGNMENT_RELATED)
+        return Response(s.AssignmentSerializer(rows, many=True).data)
 
     receive = _move_action("receive")
     deploy = _move_action("deploy")
@@ -280,9 +321,12 @@ class AssetViewSet(
 
 @extend_schema(tags=["reference"])
 class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    """Asset categories; assets name theirs by slug."""
+    """Asset categories; assets name theirs by slug. Each shows its deployment checklist and
+    acceptance terms (text and version)."""
 
-    queryset = Category.objects.all()
+    queryset = Category.objects.prefetch_related(
+        Prefetch("checklist", queryset=ChecklistItem.objects.order_by("position", "pk"))
+    )
     serializer_class = s.CategorySerializer
     lookup_field = "slug"
     filter_backends = [DjangoFilterBackend, OrderingFilter]

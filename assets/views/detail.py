@@ -12,8 +12,8 @@ from django.views import View
 
 from ..choices import AssetStatus
 from ..history import timeline
-from ..lifecycle import available_moves
-from ..models import Asset, DisposalRecord
+from ..lifecycle import MOVES, available_moves
+from ..models import Asset, Assignment, DisposalRecord
 from ..visibility import visible_assets
 
 # Locations are nested up to four deep; full paths come from this one join.
@@ -27,8 +27,31 @@ DETAIL_RELATED = (
     "assigned_department",
     "vendor",
 )
+# Who each deployment was with and who started and ended it, in the same query.
+ASSIGNMENT_RELATED = (
+    "assigned_user",
+    "assigned_location__parent__parent__parent",
+    "assigned_department",
+    "started_by",
+    "ended_by",
+)
 # Moves that end or suspend an asset's use get a quieter, warning-coloured button.
 CAUTION_MOVES = {"mark_missing", "retire", "dispose"}
+
+
+# How a deployment ended, in words, where the move's own label does not say it.
+END_LABELS = {
+    "check_in": "Checked in",
+    "transfer": "Transferred",
+    "complete_maintenance": "Back to stock after maintenance",
+}
+
+
+def end_label(assignment: Assignment) -> str:
+    action = assignment.end_action
+    if action in END_LABELS:
+        return END_LABELS[action]
+    return MOVES[action].label if action in MOVES else action.replace("_", " ").capitalize()
 
 
 def scoped_assets(request: HttpRequest) -> QuerySet:
@@ -49,9 +72,17 @@ def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
         if asset.status == AssetStatus.DISPOSED
         else None
     )
+    assignments = list(asset.assignments.select_related(*ASSIGNMENT_RELATED))
+    for assignment in assignments:
+        assignment.end_label = end_label(assignment) if assignment.ended_at else ""
+    current = next((a for a in assignments if a.ended_at is None), None)
+    is_holder = asset.status == AssetStatus.DEPLOYED and asset.assigned_user_id == user.pk
     return {
         "asset": asset,
         "today": today,
+        "assignment": current,
+        "past_assignments": [a for a in assignments if a.ended_at is not None],
+        "is_holder": is_holder,
         "moves": [
             {"move": move, "caution": move.name in CAUTION_MOVES}
             for move in available_moves(user, asset)
