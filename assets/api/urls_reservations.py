@@ -1,5 +1,10 @@
-"""API: reservations (see issue 4). Mounted in itam/api_urls.py before the router."""
+"""API: reservations (issue 4). Mounted in itam/api_urls.py at /api/v1/reservations/."""
 
-from django.urls import path  # noqa: F401
+from rest_framework.routers import SimpleRouter
 
-urlpatterns: list = []
+from .reservations import ReservationViewSet
+
+router = SimpleRouter()
+router.register("", ReservationViewSet, basename="api-reservation")
+
+urlpatterns = router.urls
