@@ -1,5 +1,23 @@
-"""API: reports (see issue 4). Mounted in itam/api_urls.py before the router."""
+"""API: the usage reports and the places summaries, mounted at /api/v1/reports/."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from . import places, reports
+
+urlpatterns = [
+    path("idle/", reports.IdleReport.as_view(), name="api-report-idle"),
+    path(
+        "loaners-overdue/",
+        reports.OverdueLoanersReport.as_view(),
+        name="api-report-loaners-overdue",
+    ),
+    path("ghost-assets/", reports.GhostAssetsReport.as_view(), name="api-report-ghost-assets"),
+    path("by-department/", reports.ByDepartmentReport.as_view(), name="api-report-by-department"),
+    path("utilisation/", reports.UtilisationReport.as_view(), name="api-report-utilisation"),
+    path("locations/<int:pk>/", places.LocationSummary.as_view(), name="api-report-location"),
+    path(
+        "departments/<slug:slug>/",
+        places.DepartmentSummary.as_view(),
+        name="api-report-department",
+    ),
+]
