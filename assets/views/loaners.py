@@ -357,7 +357,7 @@ def hand_out(request: HttpRequest, pk: int) -> HttpResponse:
     if not rs.manages_loans(request.user):
         raise PermissionDenied("Only IT staff hand out loaners.")
     reservation = _visible_or_404(request, pk)
-    form = HandOutForm(request.POST or None, reservation=reservation)
+    form = HandOutForm(request.POST if request.method == "POST" else None, reservation=reservation)
     if request.method == "GET":
         return _action_page(request, reservation, form=form, action="hand-out")
 
@@ -376,7 +376,7 @@ def give_back(request: HttpRequest, pk: int) -> HttpResponse:
     if not rs.manages_loans(request.user):
         raise PermissionDenied("Only IT staff take loaners back.")
     reservation = _visible_or_404(request, pk)
-    form = GiveBackForm(request.POST or None)
+    form = GiveBackForm(request.POST if request.method == "POST" else None)
     if request.method == "GET":
         return _action_page(request, reservation, form=form, action="return")
 
