@@ -182,3 +182,49 @@ TRANSFER_REASONS = [
     "Role change: kit moves with the work",
 ]
 DEPLOY_REASONS = ["New starter", "Hardware refresh", "Replacement for a faulty device", ""]
+
+# --- deployments: checklists, acceptance terms, the loaner pool -------------------------------
+
+CHECKLISTS = {
+    # category: [(step, required)], in the order IT does them
+    "Laptops": [
+        ("Enrol in device management (Intune)", True),
+        ("Turn on disk encryption and escrow the recovery key", True),
+        ("Install the VPN client and sign in once", True),
+        ("Copy files over from the old laptop", False),
+    ],
+    "Mobile phones": [
+        ("Enrol in device management (Intune)", True),
+        ("Set a six-digit passcode", True),
+        ("Install the authenticator app", False),
+    ],
+}
+
+LAPTOP_TERMS = """\
+This laptop belongs to the company and is lent to you for your work.
+
+1. Keep it with you or locked away; never leave it in a car.
+2. Do not remove the device management profile, disk encryption or VPN client.
+3. Report loss or theft to IT within 24 hours, and damage as soon as you notice it.
+4. Personal use is allowed within the acceptable use policy; company data stays on company storage.
+5. Give it back, with its charger, when you leave or when IT asks for it."""
+
+PHONE_TERMS_V1 = """\
+This phone belongs to the company and is lent to you for your work.
+
+1. Keep the passcode on and the device management profile installed.
+2. Report loss or theft to IT within 24 hours so it can be wiped remotely.
+3. Give it back, with its charger, when you leave."""
+
+# The phone terms were revised after the demo employee accepted version 1: their acceptance keeps
+# version 1, a new acceptance records version 2.
+PHONE_TERMS_V2 = PHONE_TERMS_V1.replace(
+    "3. Give it back",
+    "3. Roaming is for work trips only: ask IT before you travel.\n4. Give it back",
+)
+
+LOANER_POOL_SIZE = 3  # in-stock laptops put into the loaner pool, bookable for dates
+PROBLEM_REPORT = (
+    "The battery runs down in under two hours and the charger in the box is the 45 W one; "
+    "it needs the 65 W charger."
+)

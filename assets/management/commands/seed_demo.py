@@ -69,6 +69,7 @@ from ._demo_data import (
     VENDORS,
     WEBSITES,
 )
+from ._demo_deployments import seed_deployments
 from ._demo_requests import seed_requests
 
 User = get_user_model()
@@ -164,6 +165,7 @@ class Command(BaseCommand):
             org = build_organisation()
             made = seed_assets(org, rng, clock, count, real_now)
             requests = seed_requests(org, clock, real_now)
+            seed_deployments(org, clock, real_now, DEMO_EMPLOYEE)
             org.logins.append(_login_line(User.objects.get(username=NEW_HIRE)))
         self._print_summary(made, time.monotonic() - started)
         self.stdout.write(
