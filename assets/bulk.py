@@ -369,3 +369,73 @@ def bulk_deploy(
         checklists=True,
         after_checks=no_unknown_steps,
     )
+
+
+# --- the actions as the register page and the API offer them --------------------------------
+
+
+@dataclass(frozen=True)
+class BulkAction:
+    """One bulk action: its URL name, its words, the permission it needs and its function."""
+
+    name: str  # as in URLs: check-in, relocate, deploy
+    label: str  # the button: "Check in"
+    done: str  # the result: "checked in"
+    permission: str
+    function: Callable[..., list[Asset]]
+
+
+BULK_ACTIONS: dict[str, BulkAction] = {
+    action.name: action
+    for action in [
+        BulkAction(
+            "check-in",
+            "Check in",
+            "checked in",
+            lifecycle.MOVES["check_in"].permission,
+            bulk_check_in,
+        ),
+        BulkAction(
+            "relocate",
+            "Move to a location",
+            "moved",
+            lifecycle.RELOCATE_PERMISSION,
+            bulk_relocate,
+        ),
+        BulkAction(
+            "deploy",
+            "Deploy to a department",
+            "deployed",
+            lifecycle.MOVES["deploy"].permission,
+            bulk_deploy,
+        ),
+    ]
+}
+
+
+def actions_for(user) -> list[BulkAction]:
+    """The bulk actions this person's role allows (none: no checkboxes on the register)."""
+    if not user.is_authenticated:
+        return []
+    return [action for action in BULK_ACTIONS.values() if user.has_perm(action.permission)]
+
+
+def preview(action: BulkAction, assets: Iterable[Asset]) -> dict[str, str]:
+    """Which assets the action would refuse by their state as last read (no lock, no writes).
+
+    For the confirmation page only: the move itself checks again under the lock.
+    """
+    problems: dict[str, str] = {}
+    for asset in assets:
+        if action.name == "relocate":
+            if asset.status not in lifecycle.RELOCATABLE or asset.assigned_location_id:
+                problems[asset.tag] = (
+                    f"{lifecycle.status_label(asset.status)}"
+                    + (", installed at a location" if asset.assigned_location_id else "")
+                    + ": cannot be moved this way."
+                )
+            continue
+        move = lifecycle.MOVES["check_in" if action.name == "check-in" else "deploy"]
+        if asset.status not in move.sources:
+            problems[asset.tag] = lifecycle._refuse(asset, move).message
+    return problems

@@ -1,5 +1,7 @@
-"""Web: bulk moves from the register (see issue 4)."""
+"""Web: bulk moves from the register (see issue 4), at ``/assets/bulk/``."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .views.bulk import BulkMoveView
+
+urlpatterns = [path("", BulkMoveView.as_view(), name="bulk")]

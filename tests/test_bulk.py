@@ -109,7 +109,10 @@ def test_500_assets_deployed_in_bulk_write_500_history_rows_with_who_and_why(it_
     assert row.assigned_department_id == department.pk
     assert row.history_type == "~"
     # And each has its open deployment
-    assert Assignment.objects.filter(assigned_department=department, ended_at__isnull=True).count() == 500
+    assert (
+        Assignment.objects.filter(assigned_department=department, ended_at__isnull=True).count()
+        == 500
+    )
 
 
 def test_a_bulk_move_with_one_asset_in_the_wrong_state_moves_nothing_and_names_it(it_user):
@@ -182,7 +185,7 @@ def test_bulk_deploy_needs_each_categorys_required_checklist_steps(it_user):
     monitor = make_asset("in_stock")
     department = DepartmentFactory()
 
-    # When deployed without ticking the step, the laptop is refused (bad input: 400) and nothing moves
+    # When deployed without ticking the step, the laptop is refused (bad input: 400)
     with pytest.raises(bulk.BulkRefused) as refused:
         bulk.bulk_deploy([laptop, monitor], to=department, actor=it_user)
     assert refused.value.refusals[0][0] == laptop.tag

@@ -1,5 +1,10 @@
-"""API: people (see issue 4). Mounted in itam/api_urls.py before the router."""
+"""API: people (see issue 4), at ``/api/v1/people/``; mounted before the router."""
 
-from django.urls import path  # noqa: F401
+from django.urls import path
 
-urlpatterns: list = []
+from .people import OffboardView, PersonView
+
+urlpatterns = [
+    path("<str:username>/", PersonView.as_view(), name="api-person"),
+    path("<str:username>/offboard/", OffboardView.as_view(), name="api-person-offboard"),
+]

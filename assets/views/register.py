@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass
 from typing import Any
 
@@ -9,10 +10,14 @@ from django import forms
 from django.conf import settings
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.dateparse import parse_date
 from django.views.generic import ListView
 
+from ..bulk import actions_for
 from ..filters import AssetFilterSet
 from ..forms import PathSortedChoices, locations
+from ..history import register_as_of
 from ..models import Asset
 from ..visibility import sees_all_assets, visible_assets
 
@@ -121,14 +126,43 @@ def error_list(form: forms.Form) -> list[str]:
     return messages
 
 
+def as_of_from(value: str | None) -> tuple[datetime.date | None, str]:
+    """``?as_of=YYYY-MM-DD`` as a day (the register at its end), or an error to show."""
+    value = (value or "").strip()
+    if not value:
+        return None, ""
+    try:
+        day = parse_date(value)
+    except ValueError:
+        day = None
+    if day is None:
+        return None, f"“{value}” is not a date: use YYYY-MM-DD, e.g. 2025-06-30."
+    if day > timezone.localdate():
+        return None, f"{day:%-d %b %Y} is in the future: pick today or an earlier day."
+    return day, ""
+
+
+def end_of(day: datetime.date) -> datetime.datetime:
+    """The last moment of ``day`` in the site's time zone."""
+    return timezone.make_aware(datetime.datetime.combine(day, datetime.time.max))
+
+
 class AssetListView(ListView):
-    """The register for IT staff and auditors; 'My assets' (the same page, scoped) for others."""
+    """The register for IT staff and auditors; 'My assets' (the same page, scoped) for others.
+
+    ``?as_of=YYYY-MM-DD`` shows it as it stood at the end of that day, rebuilt from history
+    (read-only: no bulk actions). IT staff tick rows and send them to a bulk move.
+    """
 
     template_name = "assets/asset_list.html"
     context_object_name = "assets"
 
     def get_queryset(self) -> QuerySet:
-        base = visible_assets(self.request.user, Asset.objects.select_related(*ROW_RELATED))
+        self.as_of, self.as_of_error = as_of_from(self.request.GET.get("as_of"))
+        source = register_as_of(end_of(self.as_of)) if self.as_of else Asset.objects.all()
+        base = visible_assets(self.request.user, source.select_related(*ROW_RELATED))
+        if self.as_of_error:
+            base = base.none()
         self.filterset = AssetFilterSet(
             self.request.GET or None, queryset=base, request=self.request
         )
@@ -155,12 +189,18 @@ class AssetListView(ListView):
         context = super().get_context_data(**kwargs)
         user = self.request.user
         ordering = self.request.GET.get("ordering", "").split(",")[0].strip()
-        filter_errors = self.filterset.is_bound and not self.filterset.is_valid()
+        filter_errors = (self.filterset.is_bound and not self.filterset.is_valid()) or bool(
+            self.as_of_error
+        )
         context.update(
             filter=self.filterset,
             filter_form=self.filterset.form,
             filter_errors=filter_errors,
-            filter_error_list=error_list(self.filterset.form) if filter_errors else [],
+            filter_error_list=(
+                error_list(self.filterset.form) + ([self.as_of_error] if self.as_of_error else [])
+                if filter_errors
+                else []
+            ),
             filters_active=any(
                 self.request.GET.get(name) for name in self.filterset.form.fields if name
             ),
@@ -168,9 +208,16 @@ class AssetListView(ListView):
             sees_all=sees_all_assets(user),
             can_register=user.has_perm("assets.add_asset"),
             page_size=page_size_from(self.request.GET.get("page_size")),
+            as_of=self.as_of,
+            as_of_value=self.request.GET.get("as_of", ""),
+            today=timezone.localdate(),
+            # Ticking rows for a bulk move: today's register only, for roles that may move.
+            bulk_actions=[] if self.as_of or self.as_of_error else actions_for(user),
             page_sizes=sorted(
                 {25, 50, 100, 200, page_size_from(self.request.GET.get("page_size"))}
             ),
         )
         context["page_title"] = "Asset register" if context["sees_all"] else "My assets"
+        if self.as_of:
+            context["page_title"] += f" on {self.as_of:%-d %b %Y}"
         return context
