@@ -9,6 +9,7 @@ asset they cannot see). Queries live in ``assets.reports``.
 from __future__ import annotations
 
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 
 from .. import csv_export as cx
@@ -19,7 +20,7 @@ from ..visibility import sees_all_assets
 from .reports import Row, page_of, wants_csv
 
 
-def _assets_page(request: HttpRequest, assets, name: str) -> HttpResponse | dict:
+def _assets_page(request: HttpRequest, assets, name: str) -> HttpResponseBase | dict:
     """The CSV of every asset, or the page's rows."""
     listed = assets.select_related(*r.ROW_RELATED).order_by("tag")
     if wants_csv(request):
@@ -55,7 +56,7 @@ def location(request: HttpRequest, pk: int) -> HttpResponse:
     scoped = r.scoped(request.user)
     summary = r.location_summary(scoped, place)
     listing = _assets_page(request, r.assets_at(scoped, summary.subtree), f"location-{place.pk}")
-    if isinstance(listing, HttpResponse):
+    if isinstance(listing, HttpResponseBase):
         return listing
     ancestors, node = [], place.parent
     while node is not None:
@@ -82,7 +83,7 @@ def department(request: HttpRequest, slug: str) -> HttpResponse:
     scoped = r.scoped(request.user)
     summary = r.department_summary(scoped, team)
     listing = _assets_page(request, r.department_assets(scoped, team), f"department-{team.slug}")
-    if isinstance(listing, HttpResponse):
+    if isinstance(listing, HttpResponseBase):
         return listing
     return render(
         request,

@@ -87,9 +87,13 @@ def require_reader(request: HttpRequest) -> None:
 
 
 def _filters(request: HttpRequest, form_class=r.ReportFilterForm):
+    """The form (for the page), whether it reads, and the ``filter_assets`` keywords."""
     form = form_class(request.GET or None)
-    valid = form.is_valid() if form.is_bound else True
-    return form, valid
+    if not form.is_bound:
+        return form, True, {}
+    if not form.is_valid():
+        return form, False, {}
+    return form, True, r.filter_kwargs(form)
 
 
 def _list_page(
@@ -155,11 +159,11 @@ def index(request: HttpRequest) -> HttpResponse:
 
 def idle(request: HttpRequest) -> HttpResponse:
     require_reader(request)
-    form, valid = _filters(request, r.IdleFilterForm)
+    form, valid, kwargs = _filters(request, r.IdleFilterForm)
     days = form.cleaned_data["days"] if valid and form.is_bound else 90
     today = timezone.localdate()
     items = r.idle_in_stock(
-        r.filter_assets(r.scoped(request.user), **(r.filter_kwargs(form) if valid else {})),
+        r.filter_assets(r.scoped(request.user), **kwargs),
         days=days,
     )
     return _list_page(
@@ -183,11 +187,9 @@ def idle(request: HttpRequest) -> HttpResponse:
 
 def loaners_overdue(request: HttpRequest) -> HttpResponse:
     require_reader(request)
-    form, valid = _filters(request)
+    form, valid, kwargs = _filters(request)
     today = timezone.localdate()
-    items = r.loaners_overdue(
-        r.filter_assets(r.scoped(request.user), **(r.filter_kwargs(form) if valid else {}))
-    )
+    items = r.loaners_overdue(r.filter_assets(r.scoped(request.user), **kwargs))
     return _list_page(
         request,
         url_name="reports:loaners-overdue",
@@ -208,10 +210,8 @@ def loaners_overdue(request: HttpRequest) -> HttpResponse:
 
 def ghost_assets(request: HttpRequest) -> HttpResponse:
     require_reader(request)
-    form, valid = _filters(request)
-    items = r.ghost_assets(
-        r.filter_assets(r.scoped(request.user), **(r.filter_kwargs(form) if valid else {}))
-    )
+    form, valid, kwargs = _filters(request)
+    items = r.ghost_assets(r.filter_assets(r.scoped(request.user), **kwargs))
     return _list_page(
         request,
         url_name="reports:ghost-assets",
@@ -229,8 +229,8 @@ def ghost_assets(request: HttpRequest) -> HttpResponse:
 
 def utilisation(request: HttpRequest) -> HttpResponse:
     require_reader(request)
-    form, valid = _filters(request)
-    base = r.filter_assets(r.scoped(request.user), **(r.filter_kwargs(form) if valid else {}))
+    form, valid, kwargs = _filters(request)
+    base = r.filter_assets(r.scoped(request.user), **kwargs)
     now = timezone.now()
     return _list_page(
         request,
@@ -262,9 +262,8 @@ def by_department(request: HttpRequest) -> HttpResponse:
     departments = r.report_departments(request.user)
     if departments == []:
         raise PermissionDenied("This report is for IT staff, auditors and department managers.")
-    form, valid = _filters(request)
+    form, valid, kwargs = _filters(request)
     form.fields.pop("department")
-    kwargs = r.filter_kwargs(form) if valid else {}
     kwargs.pop("department", None)
     lines = r.by_department(
         r.filter_assets(r.scoped(request.user), **kwargs), departments=departments
