@@ -80,6 +80,9 @@ def location_field(**kwargs: Any) -> serializers.PrimaryKeyRelatedField:
 class StrictInput:
     """Refuse keys an endpoint does not know, so a typo is a 400 and not silently ignored."""
 
+    # Read-only keys of another representation a client may echo back (a GET body sent by PUT).
+    tolerated: frozenset[str] = frozenset()
+
     def refusal(self, key: str, value: Any) -> str | None:
         """A message for a known key the client may not send, or None to let it through."""
         return None
@@ -89,7 +92,8 @@ class StrictInput:
             known = set(self.fields)
             errors: dict[str, str] = {}
             for key, value in data.items():
-                if key == "csrfmiddlewaretoken":  # browsable API forms
+                # the browsable API's form token, and read-only keys echoed back
+                if key == "csrfmiddlewaretoken" or key in self.tolerated:
                     continue
                 message = self.refusal(key, value)
                 if message:
@@ -252,6 +256,8 @@ ASSIGNMENT_RELATED = (
 
 class AssetSerializer(StrictInput, serializers.ModelSerializer):
     """An asset as scripts see it; ``status`` and the holder are read-only (use the moves)."""
+
+    tolerated = frozenset({"current_assignment"})  # in the GET answer; read-only
 
     tag = serializers.CharField(
         required=False,

@@ -171,7 +171,7 @@ class AssetViewSet(
             return ReportProblemInput
         if self.action == "assignments":
             return s.AssignmentSerializer
-        if self.action != "list":
+        if self.action == "retrieve":
             return s.AssetDetailSerializer
         return super().get_serializer_class()
 
@@ -203,7 +203,7 @@ class AssetViewSet(
         description="Creates the asset in stock with the next tag of the sequence, or with "
         "`tag` for a label already printed (refused if that tag was ever used). Needs "
         "`assets.add_asset`. `status` cannot be sent: it changes only through the moves.",
-        responses={201: s.AssetDetailSerializer, 400: ERRORS[400], 403: ERRORS[403]},
+        responses={201: s.AssetSerializer, 400: ERRORS[400], 403: ERRORS[403]},
     )
     def create(self, request: Request, *args, **kwargs) -> Response:
         return super().create(request, *args, **kwargs)
@@ -216,7 +216,7 @@ class AssetViewSet(
         summary="Edit an asset's details",
         description="Needs `assets.change_asset`. Status and holder are read-only: use the "
         "lifecycle moves. Sending them unchanged is accepted; changing them is a 400.",
-        responses={200: s.AssetDetailSerializer, **ERRORS},
+        responses={200: s.AssetSerializer, **ERRORS},
     )
     def update(self, request: Request, *args, **kwargs) -> Response:
         return super().update(request, *args, **kwargs)
@@ -224,7 +224,7 @@ class AssetViewSet(
     @extend_schema(
         summary="Edit some of an asset's details",
         description="Like PUT, sending only the fields to change.",
-        responses={200: s.AssetDetailSerializer, **ERRORS},
+        responses={200: s.AssetSerializer, **ERRORS},
     )
     def partial_update(self, request: Request, *args, **kwargs) -> Response:
         return super().partial_update(request, *args, **kwargs)
