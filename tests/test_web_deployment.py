@@ -308,3 +308,19 @@ def test_holder_actions_need_a_deployed_asset(client, team):
     # no longer held: Eve cannot see it any more
     as_user(client, team["eve"])
     assert client.get(reverse("assets:accept", args=[asset.tag])).status_code == 404
+
+
+# --- the admin ----------------------------------------------------------------------------------
+
+
+def test_the_admin_edits_terms_and_checklist_and_shows_deployments_read_only(
+    client, team, laptops
+):
+    deployed_to(team["eve"], laptops, team["it"])
+    as_user(client, make_user("admin", username="root"))
+    page = html(client.get(reverse("admin:assets_category_change", args=[laptops.pk])))
+    assert 'name="acceptance_text"' in page and 'name="acceptance_version"' not in page
+    assert "Enrol in MDM" in page and 'name="checklist-0-text"' in page
+    listing = client.get(reverse("admin:assets_assignment_changelist"))
+    assert listing.status_code == 200 and "Eve Stone" in html(listing)
+    assert client.get(reverse("admin:assets_assignment_add")).status_code == 403
