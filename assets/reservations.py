@@ -172,6 +172,41 @@ def pools(today: datetime.date | None = None) -> list[Pool]:
     ]
 
 
+def set_in_pool(asset: Asset, *, actor, in_pool: bool = True, reason: str = "") -> Asset:
+    """Put an asset into its model's loaner pool (or take it out), with a history row.
+
+    Taking one out leaves its bookings alone: IT cancels those that can no longer be served.
+    """
+    if not manages_loans(actor) or not actor.has_perm("assets.change_asset"):
+        raise ReservationNotPermitted("Only IT staff manage the loaner pools.")
+    with transaction.atomic():
+        locked = Asset.objects.select_for_update().get(pk=asset.pk)
+        if in_pool and locked.model_id is None:
+            raise ValidationError(
+                {"asset": f"{locked.tag} has no model: pools are per model, so record one first."}
+            )
+        if in_pool and locked.status in UNBOOKABLE_STATUSES:
+            raise ValidationError(
+                {
+                    "asset": f"{locked.tag} is {lifecycle.status_label(locked.status).lower()}: "
+                    "it cannot be lent."
+                }
+            )
+        if locked.reservable == in_pool:
+            return locked
+        locked.reservable = in_pool
+        lifecycle.stamp_history(
+            locked,
+            actor=actor,
+            reason=reason.strip()
+            or ("Added to the loaner pool" if in_pool else "Taken out of the loaner pool"),
+            action="edit",
+            from_status=locked.status,
+        )
+        locked.save()
+    return locked
+
+
 # --- booking -------------------------------------------------------------------------------------
 
 

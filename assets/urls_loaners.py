@@ -9,6 +9,7 @@ app_name = "loaners"
 urlpatterns = [
     path("", loaners.index, name="index"),
     path("book/", loaners.book, name="book"),
+    path("pool/add/", loaners.add_to_pool, name="add-to-pool"),
     path("pool/<int:model_id>/", loaners.pool, name="pool"),
     path("pool/<int:model_id>/calendar.ics", loaners.pool_ics, name="ics"),
     path("<int:pk>/cancel/", loaners.cancel, name="cancel"),

@@ -552,3 +552,48 @@ def test_two_bookings_of_any_of_a_pool_of_one_at_the_same_moment_one_is_refused(
     made = [r for r in results if isinstance(r, Reservation)]
     refused = [r for r in results if isinstance(r, rs.BookingClash)]
     assert (len(made), len(refused)) == (1, 1), results
+
+
+# --- the pools themselves -------------------------------------------------------------------------
+
+
+@pytest.mark.django_db
+def test_it_adds_an_asset_to_its_pool_with_a_history_row(it_user, eve):
+    model = AssetModelFactory()
+    asset = make_asset("in_stock", model=model, category=model.category)
+
+    with pytest.raises(rs.ReservationNotPermitted):
+        rs.set_in_pool(asset, actor=eve)
+    rs.set_in_pool(asset, actor=it_user)
+
+    asset.refresh_from_db()
+    assert asset.reservable
+    row = asset.history.order_by("-history_date", "-history_id").first()
+    assert (row.history_user, row.history_change_reason) == (it_user, "Added to the loaner pool")
+    assert [p.model for p in rs.pools()] == [model]
+
+
+@pytest.mark.django_db
+def test_an_asset_without_a_model_or_retired_cannot_join_a_pool(it_user):
+    with pytest.raises(ValidationError, match="no model"):
+        rs.set_in_pool(make_asset("in_stock"), actor=it_user)
+    model = AssetModelFactory()
+    with pytest.raises(ValidationError, match="retired"):
+        rs.set_in_pool(make_asset("retired", model=model, category=model.category), actor=it_user)
+
+
+@pytest.mark.django_db
+def test_demo_loans_make_pools_and_bookings_through_the_services(it_user):
+    from assets.management.commands._demo_loans import add_demo_loans
+
+    laptops = AssetModelFactory(category__name="Laptops", category__slug="laptops")
+    for _ in range(3):
+        make_asset("in_stock", model=laptops, category=laptops.category)
+    make_user("employee", username="emp1")
+    make_user("employee", username="emp2")
+
+    made = add_demo_loans(it_user)
+
+    assert len(made) == 5
+    assert {b.status for b in made} == {"booked", "deployed"}
+    assert rs.due_returns().count() == 1 and rs.due_hand_outs().count() == 1

@@ -370,3 +370,16 @@ def test_pages_need_sign_in(client, model):
     for url in (reverse("loaners:index"), reverse("loaners:pool", args=[model.pk])):
         response = client.get(url)
         assert response.status_code == 302 and "/accounts/login/" in response["Location"]
+
+
+def test_it_adds_an_asset_to_a_pool_from_the_loaners_page(client, it_user, eve, model):
+    asset = make_asset("in_stock", model=model, category=model.category)
+    client.force_login(it_user)
+
+    response = client.post(reverse("loaners:add-to-pool"), {"tag": asset.tag.lower()})
+
+    assert response["Location"] == reverse("loaners:pool", args=[model.pk])
+    asset.refresh_from_db()
+    assert asset.reservable
+    client.force_login(eve)
+    assert client.post(reverse("loaners:add-to-pool"), {"tag": asset.tag}).status_code == 403

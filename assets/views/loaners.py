@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_http_methods
 from .. import reservations as rs
 from ..choices import Condition, ReservationStatus
 from ..forms import DateInput, LocationChoiceField, UsernameField, put_errors
-from ..models import AssetModel, Reservation
+from ..models import Asset, AssetModel, Reservation
 from .moves import people_choices
 
 UPCOMING_LIMIT = 50
@@ -92,6 +92,10 @@ class BookingForm(forms.Form):
             "ends_on": data["ends_on"],
             "note": data.get("note", ""),
         }
+
+
+class AddToPoolForm(forms.Form):
+    tag = forms.CharField(label="Asset tag", max_length=40, help_text="It joins its model's pool.")
 
 
 class CancelForm(forms.Form):
@@ -196,9 +200,30 @@ def index(request: HttpRequest) -> HttpResponse:
         "today": today,
     }
     if context["manages"]:
+        context["add_form"] = AddToPoolForm()
         context["hand_outs"] = _with_permissions(request.user, rs.due_hand_outs(today=today))
         context["returns"] = _with_permissions(request.user, rs.due_returns(today=today))
     return render(request, "assets/loaners_index.html", context)
+
+
+@require_http_methods(["POST"])
+def add_to_pool(request: HttpRequest) -> HttpResponse:
+    """IT puts an asset (by tag) into its model's pool; errors come back as a message."""
+    if not rs.manages_loans(request.user):
+        raise PermissionDenied("Only IT staff manage the loaner pools.")
+    form = AddToPoolForm(request.POST)
+    tag = form.data.get("tag", "").strip()
+    asset = Asset.objects.filter(tag__iexact=tag).first() if tag else None
+    if asset is None:
+        messages.error(request, f"No asset has the tag “{tag}”." if tag else "Type a tag.")
+        return HttpResponseRedirect(reverse("loaners:index"))
+    try:
+        rs.set_in_pool(asset, actor=request.user)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+        return HttpResponseRedirect(reverse("loaners:index"))
+    messages.success(request, f"{asset.tag} is in the {asset.model} pool.")
+    return HttpResponseRedirect(reverse("loaners:pool", args=[asset.model_id]))
 
 
 @require_http_methods(["GET", "POST"])
@@ -259,6 +284,9 @@ def pool(request: HttpRequest, model_id: int) -> HttpResponse:
             if booking is not None and not hasattr(booking, "shows_name"):
                 booking.shows_name = rs.shows_names_to(request.user, booking)
                 booking.is_mine = booking.person_id == request.user.pk
+                person = booking.person
+                names = [person.first_name, person.last_name]
+                booking.initials = "".join(n[:1] for n in names if n) or person.get_username()[:2]
     upcoming = (
         rs.visible_reservations(request.user)
         .filter(asset__model=model, status__in=rs.LIVE, ends_on__gte=today)
