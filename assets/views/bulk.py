@@ -38,7 +38,9 @@ class BulkForm(forms.Form):
         self.action = action
         if action.name == "check-in":
             self.fields["location"] = LocationChoiceField(
-                label="Put back at", help_text="Leave empty to keep each asset's location."
+                label="Put back at",
+                empty_label="Where each one is now",
+                help_text="Leave as it is to keep each asset's location.",
             )
             self.fields["condition"] = forms.ChoiceField(
                 label="Condition",
@@ -46,7 +48,9 @@ class BulkForm(forms.Form):
                 choices=[("", "Not noted"), *Condition.choices],
             )
         elif action.name == "relocate":
-            self.fields["location"] = LocationChoiceField(label="Move to", required=True)
+            self.fields["location"] = LocationChoiceField(
+                label="Move to", required=True, empty_label="Choose a location"
+            )
         else:
             self.fields["department"] = forms.ModelChoiceField(
                 Department.objects.order_by("name"),
