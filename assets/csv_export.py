@@ -166,6 +166,7 @@ def department_columns() -> list[Column]:
         *[
             (s.value, (lambda value: lambda line: line.by_status.get(value, 0))(s.value))
             for s in AssetStatus
+            if s != AssetStatus.DISPOSED
         ],
         ("owned_cost", lambda line: line.owned_cost),
         ("held", lambda line: line.held),

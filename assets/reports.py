@@ -35,6 +35,8 @@ ROW_RELATED = (
 )
 ZERO = Decimal("0.00")
 HOLDER_STATUSES = (AssetStatus.DEPLOYED, AssetStatus.IN_MAINTENANCE, AssetStatus.MISSING)
+# What a place or a department has now: everything but the disposed, which are gone.
+CURRENT_STATUSES = tuple(s for s in AssetStatus if s != AssetStatus.DISPOSED)
 
 
 # --- who may see what -------------------------------------------------------------------------
@@ -198,7 +200,7 @@ class DepartmentHoldings:
 
     def status_counts(self) -> list[tuple[str, str, int]]:
         """(value, label, count) for every status, in lifecycle order, for tables and CSV."""
-        return [(s.value, s.label, self.by_status.get(s.value, 0)) for s in AssetStatus]
+        return [(s.value, s.label, self.by_status.get(s.value, 0)) for s in CURRENT_STATUSES]
 
 
 def by_department(
@@ -207,10 +209,14 @@ def by_department(
     """Holdings and cost per department in two grouped queries (owned, then held).
 
     Owned: the asset's owning department, counted by status with its purchase cost. Held:
-    deployed to the department or to one of its people (whoever owns it). ``departments``
-    limits the lines (a manager's own); None shows every department and the unowned.
+    deployed to the department or to one of its people (whoever owns it). Disposed assets
+    are no longer held by anyone and are left out. ``departments`` limits the lines (a
+    manager's own); None shows every department and the unowned.
     """
-    status_counts = {f"n_{s.value}": Count("pk", filter=Q(status=s.value)) for s in AssetStatus}
+    queryset = current(queryset)
+    status_counts = {
+        f"n_{s.value}": Count("pk", filter=Q(status=s.value)) for s in CURRENT_STATUSES
+    }
     owned_rows = (
         queryset.order_by()
         .values("department_id")
@@ -240,7 +246,7 @@ def by_department(
     for row in owned_rows:
         line = lines.setdefault(row["department_id"], DepartmentHoldings(None))
         line.owned, line.owned_cost = row["total"], row["cost"]
-        line.by_status = {s.value: row[f"n_{s.value}"] for s in AssetStatus}
+        line.by_status = {s.value: row[f"n_{s.value}"] for s in CURRENT_STATUSES}
     for row in held_rows:
         line = lines.get(row["holder_department"])
         if line is not None:
@@ -436,6 +442,11 @@ def flatten(nodes: list[PlaceNode], depth: int = 0) -> list[PlaceNode]:
     return rows
 
 
+def current(queryset: QuerySet) -> QuerySet:
+    """What is still in the organisation: disposed assets are gone from every place."""
+    return queryset.exclude(status=AssetStatus.DISPOSED)
+
+
 def assets_at(queryset: QuerySet, subtree: list[int]) -> QuerySet:
     """Physically anywhere in the subtree, or deployed to a location in it."""
     return queryset.filter(Q(location_id__in=subtree) | Q(assigned_location_id__in=subtree))
@@ -558,3 +569,8 @@ def department_summary(queryset: QuerySet, department: Department) -> Department
 def scoped(user) -> QuerySet:
     """Every asset the person may see (the one scoping rule)."""
     return visible_assets(user, Asset.objects.all())
+
+
+def scoped_current(user) -> QuerySet:
+    """What the person may see that has not been disposed of: the places pages' assets."""
+    return current(scoped(user))

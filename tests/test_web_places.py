@@ -313,3 +313,16 @@ def test_query_counts_do_not_grow_with_rows(client, ops, tree, url):
                 type(holder).objects.filter(pk=holder.pk).update(is_active=False)
     large = count_queries(client, url)
     assert small == large, (url, small, large)
+
+
+def test_disposed_assets_are_no_longer_at_a_place_or_in_a_department(client, ops, tree):
+    # Given: one asset at the room and owned by Ops, and one disposed of from there
+    login(client, "it")
+    kept = make_asset(location=tree[2], department=ops)
+    gone = make_asset("disposed", location=tree[2], department=ops)
+
+    # Then: neither page lists the disposed one
+    for url in [f"/places/locations/{tree[0].pk}/", "/places/departments/ops/"]:
+        page = client.get(url)
+        assert tags_on(page) == [kept.tag], url
+        assert gone.tag not in page.content.decode()

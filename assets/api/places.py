@@ -117,7 +117,7 @@ class LocationSummary(APIView):
         if not sees_all_assets(request.user):
             raise Http404
         place = get_object_or_404(Location.objects.select_related("parent__parent__parent"), pk=pk)
-        found = r.location_summary(r.scoped(request.user), place)
+        found = r.location_summary(r.scoped_current(request.user), place)
         data = {
             "id": place.pk,
             "name": place.name,
@@ -154,7 +154,7 @@ class DepartmentSummary(APIView):
         team = get_object_or_404(Department.objects.select_related("manager"), slug=slug)
         if not r.can_see_department(request.user, team):
             raise Http404
-        found = r.department_summary(r.scoped(request.user), team)
+        found = r.department_summary(r.scoped_current(request.user), team)
         data = {
             "id": team.pk,
             "slug": team.slug,

@@ -39,7 +39,7 @@ def index(request: HttpRequest) -> HttpResponse:
     departments = r.report_departments(request.user)
     if departments == []:
         raise Http404("No places to show.")
-    scoped = r.scoped(request.user)
+    scoped = r.scoped_current(request.user)
     tree = r.flatten(r.location_tree(scoped)) if sees_all else []
     lines = [line for line in r.by_department(scoped, departments=departments) if line.department]
     return render(
@@ -53,7 +53,7 @@ def location(request: HttpRequest, pk: int) -> HttpResponse:
     if not sees_all_assets(request.user):
         raise Http404("No such location.")
     place = get_object_or_404(Location.objects.select_related("parent__parent__parent"), pk=pk)
-    scoped = r.scoped(request.user)
+    scoped = r.scoped_current(request.user)
     summary = r.location_summary(scoped, place)
     listing = _assets_page(request, r.assets_at(scoped, summary.subtree), f"location-{place.pk}")
     if isinstance(listing, HttpResponseBase):
@@ -80,7 +80,7 @@ def department(request: HttpRequest, slug: str) -> HttpResponse:
     team = get_object_or_404(Department.objects.select_related("manager"), slug=slug)
     if not r.can_see_department(request.user, team):
         raise Http404("No such department.")
-    scoped = r.scoped(request.user)
+    scoped = r.scoped_current(request.user)
     summary = r.department_summary(scoped, team)
     listing = _assets_page(request, r.department_assets(scoped, team), f"department-{team.slug}")
     if isinstance(listing, HttpResponseBase):

@@ -56,7 +56,7 @@ REPORTS = (
 @dataclass
 class Cell:
     value: Any
-    kind: str = ""  # "num", "date", "percent"
+    kind: str = ""  # "num", "days", "date", "percent"
     label: str = ""  # the column's header, shown beside the value on phones
 
 
@@ -245,11 +245,11 @@ def utilisation(request: HttpRequest) -> HttpResponse:
         items=r.utilisation_candidates(base),
         csv_items=r.utilisation_stream(base, now=now),
         wrap=lambda assets: r.utilisation(assets, now=now),
-        extra_headers=["Registered", "Days deployed", "Days of life", "Deployed"],
+        extra_headers=["Registered", "Deployed for", "Age", "Utilised"],
         extra_cells=lambda u: [
             Cell(u.registered_at, "date"),
-            Cell(u.deployed_days, "num"),
-            Cell(u.life_days, "num"),
+            Cell(u.deployed_days, "days"),
+            Cell(u.life_days, "days"),
             Cell(u.percent, "percent"),
         ],
         csv_name="utilisation",
@@ -272,7 +272,7 @@ def by_department(request: HttpRequest) -> HttpResponse:
         return stream_csv(dated("holdings-by-department"), cx.department_columns(), lines)
     if not valid:
         lines = []
-    statuses = [(s.value, s.label) for s in r.AssetStatus]
+    statuses = [(s.value, s.label) for s in r.CURRENT_STATUSES]
     totals = {
         "owned": sum(line.owned for line in lines),
         "owned_cost": sum((line.owned_cost for line in lines), r.ZERO),
