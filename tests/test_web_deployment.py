@@ -313,9 +313,7 @@ def test_holder_actions_need_a_deployed_asset(client, team):
 # --- the admin ----------------------------------------------------------------------------------
 
 
-def test_the_admin_edits_terms_and_checklist_and_shows_deployments_read_only(
-    client, team, laptops
-):
+def test_the_admin_edits_terms_and_checklist_and_shows_deployments_read_only(client, team, laptops):
     deployed_to(team["eve"], laptops, team["it"])
     as_user(client, make_user("admin", username="root"))
     page = html(client.get(reverse("admin:assets_category_change", args=[laptops.pk])))
