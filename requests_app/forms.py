@@ -181,6 +181,24 @@ class AllocateForm(forms.Form):
         ),
     )
 
+    def __init__(self, *args: Any, category=None, **kwargs: Any) -> None:
+        """With the category's deployment checklist, when it has one, to tick as it goes out."""
+        super().__init__(*args, **kwargs)
+        self.category = category
+        items = list(category.checklist.all()) if category is not None else []
+        if items:
+            self.fields["checklist"] = forms.TypedMultipleChoiceField(
+                coerce=int,
+                required=False,
+                label="Deployment checklist",
+                help_text="Required steps must be ticked before it goes to the person.",
+                choices=[
+                    (item.pk, f"{item.text}{' (required)' if item.required else ''}")
+                    for item in items
+                ],
+                widget=forms.CheckboxSelectMultiple,
+            )
+
 
 class OrderForRequestForm(forms.Form):
     vendor = forms.ModelChoiceField(

@@ -420,13 +420,23 @@ def _outstanding(request: AssetRequest) -> int:
     return request.quantity - request.allocations.count()
 
 
-def _allocate(request: AssetRequest, asset: Asset, *, actor) -> Asset:
+def checklist_ready(asset: Asset, checklist_done) -> bool:
+    """Whether the category's required deployment steps are ticked (so it can go out now)."""
+    try:
+        lifecycle.checklist_for(asset.category, checklist_done)
+    except ValidationError:
+        return False
+    return True
+
+
+def _allocate(request: AssetRequest, asset: Asset, *, actor, checklist_done=None) -> Asset:
     """Deploy ``asset`` to the request's person and count it towards the request."""
     asset = lifecycle.deploy(
         asset,
         to=request.for_user,
         actor=actor,
         reason=f"Request #{request.pk}: {request.justification[:120]}",
+        checklist_done=checklist_done,
     )
     RequestAllocation.objects.create(request=request, asset=asset, allocated_by=actor)
     if _outstanding(request) <= 0:
@@ -445,8 +455,9 @@ def _allocate(request: AssetRequest, asset: Asset, *, actor) -> Asset:
     return asset
 
 
-def fulfil_from_stock(request: AssetRequest, *, actor, asset: Asset) -> Asset:
-    """Allocate an in-stock asset: deployed to the person through the lifecycle engine."""
+def fulfil_from_stock(request: AssetRequest, *, actor, asset: Asset, checklist_done=None) -> Asset:
+    """Allocate an in-stock asset: deployed to the person through the lifecycle engine, with
+    the category's deployment checklist ticked (``checklist_done``: step ids)."""
     _require(actor.has_perm("requests_app.fulfil_request"), "Only IT staff fulfil requests.")
     with transaction.atomic():
         request = _locked(request)
@@ -465,7 +476,7 @@ def fulfil_from_stock(request: AssetRequest, *, actor, asset: Asset) -> Asset:
             )
         if _outstanding(request) <= 0:
             raise _refuse(request, "given more assets than it asked for", (R.APPROVED,))
-        return _allocate(request, asset, actor=actor)
+        return _allocate(request, asset, actor=actor, checklist_done=checklist_done)
 
 
 def fulfil_by_order(request: AssetRequest, *, actor, order: PurchaseOrder) -> AssetRequest:
@@ -527,8 +538,9 @@ def link_new_hire(request: AssetRequest, *, actor, user) -> AssetRequest:
             received_at__isnull=False,
             asset__status=AssetStatus.IN_STOCK,
         ).exclude(asset__allocations__request=request)
-        for unit in waiting.select_related("asset"):
-            if _outstanding(request) > 0:
+        for unit in waiting.select_related("asset__category"):
+            # Units whose category has required setup steps wait for IT to allocate them.
+            if _outstanding(request) > 0 and checklist_ready(unit.asset, None):
                 _allocate(request, unit.asset, actor=actor)
     return request
 
@@ -731,6 +743,9 @@ def _serials_in_register(line: PurchaseOrderLine, serials: list[str]) -> list[st
 class Receipt:
     line: PurchaseOrderLine
     serial_numbers: list[str]
+    # Deployment steps done on arrival; a unit whose required steps are not all ticked stays
+    # in stock for its request, to be allocated (with the checklist) from the request page.
+    checklist_done: list[int] | None = None
 
 
 def receive_order(
@@ -798,6 +813,7 @@ def receive_order(
             raise ValidationError(errors)
 
         received_assets: list[Asset] = []
+        receipts_by_line = {receipt.line.pk: receipt for receipt in receipts}
         now = timezone.now()
         for line, units, serials in plan:
             for unit, serial in zip(units, serials, strict=True):
@@ -813,12 +829,14 @@ def receive_order(
                 request = line.request
                 if request is not None:
                     request = _locked(request)
+                    done = receipts_by_line[line.pk].checklist_done
                     if (
                         request.for_user is not None
                         and request.status in (R.ORDERING, R.APPROVED)
                         and _outstanding(request) > 0
+                        and checklist_ready(asset, done)
                     ):
-                        asset = _allocate(request, asset, actor=actor)
+                        asset = _allocate(request, asset, actor=actor, checklist_done=done)
                 received_assets.append(asset)
         still_pending = OrderedAsset.objects.filter(line__order=order, received_at__isnull=True)
         order.status = (

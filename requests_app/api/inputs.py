@@ -192,6 +192,12 @@ class FulfilInput(StrictInput, serializers.Serializer):
         required=False,
         help_text="Or the purchase order (id) that will fulfil it; a line is added if needed.",
     )
+    checklist = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="With an asset: the ids of the category's deployment steps done "
+        "(see /api/v1/categories/<slug>/); every required step must be ticked.",
+    )
 
     def validate(self, attrs: dict) -> dict:
         given = [key for key in ("asset", "purchase_order") if attrs.get(key) is not None]
@@ -208,7 +214,12 @@ class FulfilInput(StrictInput, serializers.Serializer):
 
     def perform(self, request: AssetRequest, actor) -> None:
         if "asset" in self.validated_data:
-            services.fulfil_from_stock(request, actor=actor, asset=self.validated_data["asset"])
+            services.fulfil_from_stock(
+                request,
+                actor=actor,
+                asset=self.validated_data["asset"],
+                checklist_done=self.validated_data.get("checklist"),
+            )
         else:
             services.fulfil_by_order(
                 request, actor=actor, order=self.validated_data["purchase_order"]
@@ -328,6 +339,12 @@ class ReceiptInput(StrictInput, serializers.Serializer):
         allow_empty=False,
         help_text="One serial number per unit that arrived.",
     )
+    checklist = serializers.ListField(
+        child=serializers.IntegerField(),
+        required=False,
+        help_text="Deployment steps done on arrival (step ids). Units for a request go to its "
+        "person only when every required step is ticked; otherwise they wait in stock.",
+    )
 
 
 class OrderReceiveInput(StrictInput, serializers.Serializer):
@@ -338,7 +355,11 @@ class OrderReceiveInput(StrictInput, serializers.Serializer):
 
     def perform(self, order: PurchaseOrder, actor) -> list[Asset]:
         receipts = [
-            services.Receipt(line=item["line"], serial_numbers=item["serial_numbers"])
+            services.Receipt(
+                line=item["line"],
+                serial_numbers=item["serial_numbers"],
+                checklist_done=item.get("checklist"),
+            )
             for item in self.validated_data["lines"]
         ]
         return services.receive_order(

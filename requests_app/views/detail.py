@@ -85,7 +85,7 @@ def default_forms(asset_request: AssetRequest) -> dict[str, forms.Form]:
         "cancel": ReasonForm(
             label="Reason for cancelling", help_text="Required.", auto_id="cancel_%s"
         ),
-        "allocate": AllocateForm(auto_id="allocate_%s"),
+        "allocate": AllocateForm(auto_id="allocate_%s", category=asset_request.category),
         "order": OrderForRequestForm(
             auto_id="order_%s",
             initial={"unit_cost": unit_cost, "expected_date": asset_request.needed_by},
@@ -119,6 +119,8 @@ def detail_context(
         and (user.pk in (asset_request.requester_id, asset_request.for_user_id) or may_fulfil),
         "can_fulfil": can_fulfil,
         "can_allocate": can_fulfil and not waiting_for_account,
+        # One-click allocation only when nothing must be ticked on the way out.
+        "quick_allocate": not asset_request.category.checklist.filter(required=True).exists(),
         "can_order": can_fulfil and user.has_perm("requests_app.add_purchaseorder"),
         "can_link_account": may_fulfil and waiting_for_account and is_open,
         "timeline": request_timeline(asset_request),
@@ -196,6 +198,8 @@ class RequestActionView(View):
     @staticmethod
     def form_kwargs(form: forms.Form) -> dict[str, Any]:
         kwargs: dict[str, Any] = {"auto_id": form.auto_id}
+        if isinstance(form, AllocateForm):
+            kwargs["category"] = form.category
         if isinstance(form, ReasonForm):
             kwargs.update(
                 label=form.fields["reason"].label, help_text=form.fields["reason"].help_text
@@ -275,7 +279,12 @@ class AllocateView(RequestActionView):
         asset = Asset.objects.filter(tag__iexact=tag).first()
         if asset is None:
             raise ValidationError({"asset": f"No asset has the tag “{tag}”."})
-        asset = services.fulfil_from_stock(self.asset_request, actor=self.request.user, asset=asset)
+        asset = services.fulfil_from_stock(
+            self.asset_request,
+            actor=self.request.user,
+            asset=asset,
+            checklist_done=form.cleaned_data.get("checklist"),
+        )
         return self.back(f"{asset.tag} is deployed to {self.asset_request.for_whom}.")
 
 
