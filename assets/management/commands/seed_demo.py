@@ -70,7 +70,8 @@ from ._demo_data import (
     WEBSITES,
 )
 from ._demo_deployments import seed_deployments
-from ._demo_requests import seed_requests
+from ._demo_loans import add_demo_loans
+from ._demo_requests import inbox_only, seed_requests
 
 User = get_user_model()
 S = AssetStatus
@@ -161,16 +162,20 @@ class Command(BaseCommand):
         rng = random.Random(SEED)
         real_now = timezone.now()
         clock = DemoClock(real_now - datetime.timedelta(days=HISTORY_DAYS + 30))
-        with clock.installed(), transaction.atomic():
-            org = build_organisation()
-            made = seed_assets(org, rng, clock, count, real_now)
-            requests = seed_requests(org, clock, real_now)
-            seed_deployments(org, clock, real_now, DEMO_EMPLOYEE)
-            org.logins.append(_login_line(User.objects.get(username=NEW_HIRE)))
+        with transaction.atomic(), inbox_only():
+            with clock.installed():
+                org = build_organisation()
+                made = seed_assets(org, rng, clock, count, real_now)
+                requests = seed_requests(org, clock, real_now)
+                seed_deployments(org, clock, real_now, DEMO_EMPLOYEE)
+                org.logins.append(_login_line(User.objects.get(username=NEW_HIRE)))
+            # Loaner bookings run from today onwards, on the real clock.
+            loans = add_demo_loans(org.it_staff[0])
         self._print_summary(made, time.monotonic() - started)
         self.stdout.write(
             f"Requests and procurement: {requests['requests']} requests, "
-            f"{requests['orders']} purchase orders, budgets for this and last fiscal year."
+            f"{requests['orders']} purchase orders, budgets for this and last fiscal year; "
+            f"{len(loans)} loaner bookings."
         )
         self._print_logins(org.logins)
 
