@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
-from .choices import AssetStatus
+from .choices import AssetStatus, Condition
 from .models import Asset, AssetModel, Category, Department, Location, Vendor
 
 User = get_user_model()
@@ -132,6 +132,8 @@ def _value(rec, name: str, fk_names: dict[str, dict[int, str]]) -> str:
         return "" if pk is None else fk_names[name].get(pk, f"#{pk} (deleted)")
     if name == "status":
         return AssetStatus(rec.status).label if rec.status in AssetStatus.values else rec.status
+    if name == "condition" and rec.condition in Condition.values:
+        return Condition(rec.condition).label
     return _display(getattr(rec, name))
 
 

@@ -288,6 +288,17 @@ def _clear_holder(asset: Asset) -> None:
     asset.accepted_at = None
 
 
+def holder_label(holder) -> str:
+    """How a holder is named in history: a person by full name, a place by its path."""
+    if holder is None:
+        return "nobody"
+    if isinstance(holder, User):
+        return holder.get_full_name() or holder.get_username()
+    if isinstance(holder, Location):
+        return holder.full_name
+    return str(holder)
+
+
 def _set_holder(asset: Asset, to) -> str:
     """Hand the asset to a user, a location or a department; returns 'to whom' for the history."""
     _clear_holder(asset)
@@ -479,12 +490,13 @@ def transfer(
     def change(a: Asset) -> str:
         a._checklist = checklist_for(a.category, checklist_done)
         before = a.holder
+        before_label = holder_label(before)
         label = _set_holder(a, to)
         if before == to:
             raise ValidationError(f"{a.tag} is already held by {label}.")
         a.expected_return_date = expected_return_date
         a.status = S.DEPLOYED
-        return f"Transferred from {before} to {label}"
+        return f"Transferred from {before_label} to {label}"
 
     return _perform(asset, "transfer", actor=actor, reason=reason, change=change)
 

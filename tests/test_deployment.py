@@ -121,7 +121,7 @@ def test_transfer_needs_the_checklist_too_and_keeps_one_history_naming_both(team
     assert (transfer.history_from_status, transfer.status) == ("deployed", "deployed")
     # (the engine names the old holder by username and the new one by full name)
     reason = transfer.history_change_reason
-    assert reason.startswith("Transferred from eve") and reason.endswith("to Fay Wong")
+    assert reason == "Transferred from Eve Stone to Fay Wong"
     assert not any(r.status == "in_stock" for r in rows[1:])
     # and two deployments: Eve's closed by the transfer at the moment Fay's opened
     eves, fays = Assignment.objects.filter(asset=asset).order_by("started_at")

@@ -144,7 +144,7 @@ def test_transfer_asks_for_the_checklist_and_the_page_names_both_holders(client,
     )
     # then the asset page shows one history naming both, and Eve's deployment as past
     page = html(client.get(asset.get_absolute_url()))
-    assert "Transferred from eve to Fay Wong" in page
+    assert "Transferred from Eve Stone to Fay Wong" in page
     deployments = page[page.index('id="deployments-h"') :]
     assert "Eve Stone" in deployments and "Transferred" in deployments
     assert "by Ivy Tech" in deployments
@@ -167,7 +167,7 @@ def test_check_in_notes_the_condition_on_the_asset_and_in_history(client, team):
     history = page[page.index('id="history-h"') :]
     assert re.search(
         r'<th scope="row">Condition</th>\s*<td class="change-old">—</td>\s*'
-        r'<td class="change-new">poor</td>',
+        r'<td class="change-new">Poor: needs attention</td>',
         history,
     )
     past = Assignment.objects.get(asset=asset)

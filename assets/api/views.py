@@ -72,7 +72,8 @@ def parse_as_of(value: str) -> datetime.datetime:
         when = parse_datetime(value)
         if when is None:
             day = parse_date(value)
-            when = datetime.datetime.combine(day, datetime.time.min) if day else None
+            # A day alone means the end of that day, as on the register page.
+            when = datetime.datetime.combine(day, datetime.time.max) if day else None
     except ValueError:
         when = None
     if when is None:
