@@ -69,11 +69,13 @@ AS_OF = OpenApiParameter(
 def parse_as_of(value: str) -> datetime.datetime:
     """An ``as_of`` query value as an aware datetime; a 400 naming the format if it is not one."""
     try:
-        when = parse_datetime(value)
-        if when is None:
-            day = parse_date(value)
-            # A day alone means the end of that day, as on the register page.
-            when = datetime.datetime.combine(day, datetime.time.max) if day else None
+        # A day alone means the end of that day, as on the register page. (Checked first:
+        # parse_datetime would read "2026-01-31" as its midnight.)
+        day = parse_date(value) if len(value.strip()) == 10 else None
+        if day is not None:
+            when = datetime.datetime.combine(day, datetime.time.max)
+        else:
+            when = parse_datetime(value)
     except ValueError:
         when = None
     if when is None:
