@@ -9,8 +9,8 @@ What a person holds is every asset whose holder is them:
   (that is what "missing" records) until someone marks it found; the result says so.
 
 All or none: if one return fails, none is applied, and ``OffboardingRefused`` lists each asset
-and why. The writes go through the bulk engine (``assets.bulk``), so the number of queries does not
-grow with what the person holds.
+and why. The writes go through the bulk engine (``assets.lifecycle.bulk``), so the number of
+queries does not grow with what the person holds.
 """
 
 from __future__ import annotations
@@ -25,8 +25,8 @@ from django.db.models import Q, QuerySet
 from itam.errors import Conflict
 
 from . import lifecycle
-from .bulk import _HOLDER_FIELDS, BulkRefused, _Refusal, _run
 from .choices import AssetStatus
+from .lifecycle.bulk import _HOLDER_FIELDS, BulkRefused, _Refusal, _run
 from .models import Asset, Location
 
 User = get_user_model()

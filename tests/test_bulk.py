@@ -7,8 +7,8 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
-from assets import bulk, lifecycle
-from assets.lifecycle import MoveNotPermitted
+from assets import lifecycle
+from assets.lifecycle import MoveNotPermitted, bulk
 from assets.models import Asset, Assignment, ChecklistItem
 from tests.factories import (
     CategoryFactory,

@@ -1,7 +1,7 @@
 """The bulk moves API: ``POST /api/v1/assets/bulk/<action>/`` with the tags, all or none.
 
-Thin: the body names tags and the action's fields; ``assets.bulk`` checks the permission, locks,
-checks every asset and writes (or refuses with every failing tag and why).
+Thin: the body names tags and the action's fields; ``assets.lifecycle.bulk`` checks the
+permission, locks, checks every asset and writes (or refuses with every failing tag and why).
 """
 
 from __future__ import annotations
@@ -14,9 +14,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from assets import bulk
 from assets.choices import Condition
-from assets.lifecycle import MoveNotPermitted
+from assets.lifecycle import MoveNotPermitted, bulk
 from assets.models import Asset, Department
 
 from . import serializers as s

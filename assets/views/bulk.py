@@ -1,7 +1,7 @@
 """Bulk moves from the register: the chosen assets, a confirmation page, then the result.
 
 The register posts the ticked tags and an action here; this page lists them with the action's
-fields; confirming calls the bulk engine (``assets.bulk``), which decides, all or none.
+fields; confirming calls the bulk engine (``assets.lifecycle.bulk``), which decides, all or none.
 """
 
 from __future__ import annotations
@@ -16,9 +16,9 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.views import View
 
-from .. import bulk
 from ..choices import Condition
 from ..forms import LocationChoiceField, put_errors
+from ..lifecycle import bulk
 from ..models import Asset, ChecklistItem, Department
 from .register import ROW_RELATED
 

@@ -14,10 +14,10 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.generic import ListView
 
-from ..bulk import actions_for
 from ..filters import AssetFilterSet
 from ..forms import PathSortedChoices, locations
 from ..history import register_as_of
+from ..lifecycle.bulk import actions_for
 from ..models import Asset
 from ..visibility import sees_all_assets, visible_assets
 

@@ -25,9 +25,9 @@ from django.utils import timezone
 
 from itam.errors import Conflict
 
-from .choices import AssetStatus, Condition, DisposalMethod, WipeMethod
-from .models import Asset, Assignment, Department, DisposalRecord, Location, WipeRecord
-from .tags import allocate_tags, clean_explicit_tag
+from ..choices import AssetStatus, Condition, DisposalMethod, WipeMethod
+from ..models import Asset, Assignment, Department, DisposalRecord, Location, WipeRecord
+from ..tags import allocate_tags, clean_explicit_tag
 
 User = get_user_model()
 S = AssetStatus

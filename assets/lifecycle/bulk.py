@@ -30,10 +30,10 @@ from django.utils import timezone
 
 from itam.errors import Conflict
 
-from . import lifecycle
-from .choices import AssetStatus, Condition
-from .models import Asset, Assignment, Department, Location
-from .visibility import visible_assets
+from .. import lifecycle
+from ..choices import AssetStatus, Condition
+from ..models import Asset, Assignment, Department, Location
+from ..visibility import visible_assets
 
 S = AssetStatus
 
