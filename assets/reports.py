@@ -84,9 +84,13 @@ class ReportFilterForm(forms.Form):
         empty_label="Anywhere", help_text="Includes everything inside it."
     )
 
-    def __init__(self, *args, **kwargs) -> None:
+    def __init__(self, *args, user=None, **kwargs) -> None:
+        """With ``user``, only the departments that person may read are choices (no probing)."""
         super().__init__(*args, **kwargs)
         self.fields["location"].label_from_instance = lambda obj: obj.full_name
+        allowed = report_departments(user) if user is not None else None
+        if allowed is not None:
+            self.fields["department"].queryset = Department.objects.filter(pk__in=allowed)
 
 
 class IdleFilterForm(ReportFilterForm):

@@ -500,6 +500,15 @@ def give_back(
                 location=location,
                 condition=condition,
             )
+        elif asset.assigned_user_id == locked.person_id:
+            # In maintenance or missing while still theirs: closing the loan would hide that.
+            raise ReservationRefused(
+                f"{asset.tag} is {lifecycle.status_label(asset.status).lower()} and still on "
+                f"{_name(locked.person)}'s record: settle that on its own page first.",
+                reservation=locked.pk,
+                current_status=locked.status,
+                asset_status=asset.status,
+            )
         elif asset.status == AssetStatus.DEPLOYED:
             raise ReservationRefused(
                 f"{asset.tag} is now deployed to {asset.holder}, not to "
@@ -579,6 +588,8 @@ def month_start(value: str | None, today: datetime.date | None = None) -> dateti
         return today.replace(day=1)
     try:
         year, month = (int(part) for part in value.split("-"))
+        if not 1900 <= year <= 9000:  # the grid steps a month either way: stay far from the ends
+            raise ValueError(year)
         return datetime.date(year, month, 1)
     except ValueError:
         raise ValidationError(
@@ -633,6 +644,7 @@ def _ics_text(value: str) -> str:
         .replace(",", "\\,")
         .replace("\r\n", "\\n")
         .replace("\n", "\\n")
+        .replace("\r", "\\n")  # a lone CR would start a new iCal line
     )
 
 

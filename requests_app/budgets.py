@@ -1,7 +1,7 @@
 """Department budgets per fiscal year: amount, committed and spent, to the cent (Decimal only).
 
-- committed: approved requests not yet ordered or fulfilled (their estimated cost), plus what is
-  still to arrive on sent purchase orders (unit cost of each unit not yet received);
+- committed: open requests' estimated cost for the units neither allocated nor on a sent order,
+  plus what is still to arrive on sent purchase orders (unit cost of each unit not yet received);
 - spent: the purchase cost of the department's assets bought (received) in the fiscal year.
 
 Commitments are today's: they count against the current fiscal year only (a past year's summary
@@ -15,15 +15,15 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import Count, DecimalField, F, Q, Sum, Value
+from django.db.models import DecimalField, F, Q, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from assets.choices import AssetStatus
 from assets.models import Asset, Department
 
-from .choices import OPEN_ORDER_STATUSES, RequestStatus
-from .models import AssetRequest, Budget, OrderedAsset
+from .choices import OPEN_ORDER_STATUSES, OrderStatus, RequestStatus
+from .models import AssetRequest, Budget, OrderedAsset, RequestAllocation
 
 ZERO = Decimal("0.00")
 _MONEY = DecimalField(max_digits=14, decimal_places=2)
@@ -96,18 +96,34 @@ def _sum(queryset, expression) -> Decimal:
 
 
 def committed_for(department: Department) -> Decimal:
-    # An approved request commits the share of its estimate still to be delivered (all of it,
-    # unless a cancelled order left it part-fulfilled).
-    approved = (
-        AssetRequest.objects.filter(department=department, status=RequestStatus.APPROVED)
-        .annotate(delivered=Count("allocations"))
-        .values_list("estimated_cost", "quantity", "delivered")
+    """Open requests' share of their estimate not yet covered, plus ordered units to arrive.
+
+    A request (approved, or partly ordered) commits its estimate for the units that are neither
+    allocated to its person nor on a sent order; those on a sent order commit their unit cost
+    until they arrive (then they are spent), so nothing is counted twice or lost.
+    """
+    open_requests = list(
+        AssetRequest.objects.filter(
+            department=department, status__in=(RequestStatus.APPROVED, RequestStatus.ORDERING)
+        ).values_list("pk", "estimated_cost", "quantity")
     )
+    ids = [pk for pk, _, _ in open_requests]
+    covered: dict[int, set[int]] = {pk: set() for pk in ids}
+    for request_id, asset_id in RequestAllocation.objects.filter(request_id__in=ids).values_list(
+        "request_id", "asset_id"
+    ):
+        covered[request_id].add(asset_id)
+    for request_id, asset_id in (
+        OrderedAsset.objects.filter(line__request_id__in=ids)
+        .exclude(line__order__status__in=(OrderStatus.DRAFT, OrderStatus.CANCELLED))
+        .values_list("line__request_id", "asset_id")
+    ):
+        covered[request_id].add(asset_id)
     from_requests = sum(
         (
-            (cost * (quantity - delivered) / quantity).quantize(ZERO, ROUND_HALF_UP)
-            for cost, quantity, delivered in approved
-            if delivered < quantity
+            (cost * (quantity - len(covered[pk])) / quantity).quantize(ZERO, ROUND_HALF_UP)
+            for pk, cost, quantity in open_requests
+            if len(covered[pk]) < quantity
         ),
         ZERO,
     )

@@ -356,7 +356,8 @@ def test_the_feed_refuses_a_bad_token(client, eve, model, token):
 
     response = client.get(reverse("loaners:ics", args=[model.pk]), {"token": token})
 
-    assert response.status_code == 403
+    # The same answer as for a pool that does not exist: the URL alone reveals nothing
+    assert response.status_code == 404
     assert b"BEGIN:VCALENDAR" not in response.content
 
 

@@ -182,7 +182,7 @@ class ReportView(GenericAPIView):
         raise PermissionDenied("This report is for IT staff and auditors.")
 
     def filters(self) -> dict:
-        form = self.form_class(self.request.query_params)
+        form = self.form_class(self.request.query_params, user=self.request.user)
         if not form.is_valid():
             raise ValidationError({name: list(errors) for name, errors in form.errors.items()})
         return form.cleaned_data

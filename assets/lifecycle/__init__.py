@@ -409,6 +409,11 @@ def update_details(asset: Asset, *, actor, reason: str = "", **fields) -> Asset:
             raise ValidationError(
                 "A disposed asset's record is kept as it was: it cannot be edited."
             )
+        new_location = fields.get("location")
+        if new_location is not None and new_location.pk != locked.location_id:
+            problem = relocation_refusal(locked, new_location)
+            if problem:
+                raise ValidationError({"location": problem})
         for name, value in fields.items():
             setattr(locked, name, value)
         locked.full_clean(exclude=["tag"])

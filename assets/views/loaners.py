@@ -314,10 +314,11 @@ def pool(request: HttpRequest, model_id: int) -> HttpResponse:
 @require_GET
 def pool_ics(request: HttpRequest, model_id: int) -> HttpResponse:
     """For calendar apps, which fetch without a session: the signed token says who asks."""
-    model = get_object_or_404(AssetModel, pk=model_id)
-    user = rs.ics_user(request.GET.get("token", ""), model)
+    # The same 404 for an unknown pool and a bad token: the link reveals nothing without both.
+    model = AssetModel.objects.filter(pk=model_id).first()
+    user = rs.ics_user(request.GET.get("token", ""), model) if model else None
     if user is None:
-        raise PermissionDenied("This calendar link is not valid: copy it again from the pool page.")
+        raise Http404("This calendar link is not valid: copy it again from the pool page.")
     body = rs.ics_feed(model, user, host=request.get_host().split(":")[0] or "itam")
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = f'inline; filename="loaners-{model.pk}.ics"'

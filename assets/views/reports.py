@@ -88,7 +88,7 @@ def require_reader(request: HttpRequest) -> None:
 
 def _filters(request: HttpRequest, form_class=r.ReportFilterForm):
     """The form (for the page), whether it reads, and the ``filter_assets`` keywords."""
-    form = form_class(request.GET or None)
+    form = form_class(request.GET or None, user=request.user)
     if not form.is_bound:
         return form, True, {}
     if not form.is_valid():
