@@ -8,10 +8,10 @@ from django.urls import include, path
 from django.utils.csp import CSP
 from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-from rest_framework.authtoken.views import obtain_auth_token
 from rest_framework.routers import DefaultRouter
 
 from assets.api.views import AssetViewSet, CategoryViewSet, DepartmentViewSet, LocationViewSet
+from itam.api_auth import TokenLoginView
 from itam.api_notifications import NotificationViewSet
 from requests_app.api.views import PurchaseOrderViewSet, RequestViewSet
 
@@ -46,7 +46,7 @@ router.register("purchase-orders", PurchaseOrderViewSet, basename="api-purchase-
 router.register("notifications", NotificationViewSet, basename="api-notification")
 
 urlpatterns = [
-    path("auth/token/", obtain_auth_token, name="api-token"),
+    path("auth/token/", TokenLoginView.as_view(), name="api-token"),
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path(
         "docs/",

@@ -118,3 +118,26 @@ def test_a_far_off_month_is_a_clear_error_not_a_crash():
     for value in ("9999-12", "0001-01"):
         with pytest.raises(ValidationError, match="not a month"):
             month_start(value)
+
+
+def test_a_locked_out_token_login_says_so_with_429(settings):
+    user = make_user("employee", username="scripter")
+    api = APIClient()
+    for _ in range(settings.AXES_FAILURE_LIMIT):
+        bad = api.post("/api/v1/auth/token/", {"username": "scripter", "password": "nope"})
+        assert bad.status_code == 400
+    # Even the right password is refused now, and the answer says why
+    from tests.factories import PASSWORD
+
+    locked = api.post("/api/v1/auth/token/", {"username": user.username, "password": PASSWORD})
+    assert locked.status_code == 429
+    assert "try again" in locked.json()["detail"]
+
+
+def test_a_token_login_with_the_right_password_works():
+    from tests.factories import PASSWORD
+
+    make_user("employee", username="scripter2")
+    ok = APIClient().post("/api/v1/auth/token/", {"username": "scripter2", "password": PASSWORD})
+    assert ok.status_code == 200
+    assert ok.json()["token"]
