@@ -692,11 +692,21 @@ def reinstate(asset: Asset, *, actor, reason: str, location: Location | None = N
 # --- outside the state table: acceptance and withdrawn orders ---------------------------------
 
 
+def is_holder(user, asset: Asset) -> bool:
+    """Whether ``user`` is the person the asset is deployed to: who may accept or report it."""
+    return (
+        user is not None
+        and user.is_authenticated
+        and asset.status == S.DEPLOYED
+        and asset.assigned_user_id == user.pk
+    )
+
+
 def _holder_only(asset: Asset, actor, what: str) -> Asset:
     if actor is None or not actor.is_authenticated:
         raise MoveNotPermitted(f"Sign in to {what}.")
     locked = Asset.objects.select_for_update().select_related("category").get(pk=asset.pk)
-    if locked.status != S.DEPLOYED or locked.assigned_user_id != actor.pk:
+    if not is_holder(actor, locked):
         raise MoveNotPermitted(f"Only the person the asset is deployed to can {what}.")
     return locked
 

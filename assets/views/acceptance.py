@@ -14,15 +14,14 @@ from django.views.decorators.http import require_POST
 from itam.errors import Conflict
 
 from .. import lifecycle
-from ..choices import AssetStatus
 from ..forms import AcceptForm, ReportProblemForm, put_errors
 from ..models import Asset, Assignment
 from .detail import get_visible_asset
 
 
 def holds(user, asset: Asset) -> bool:
-    """Whether to offer the holder's actions: the engine makes the same check when it acts."""
-    return asset.status == AssetStatus.DEPLOYED and asset.assigned_user_id == user.pk
+    """Whether to offer the holder's actions: the engine's own rule, checked again when it acts."""
+    return lifecycle.is_holder(user, asset)
 
 
 def open_assignment(asset: Asset) -> Assignment | None:

@@ -12,7 +12,7 @@ from django.views import View
 
 from ..choices import AssetStatus
 from ..history import timeline
-from ..lifecycle import MOVES, available_moves
+from ..lifecycle import MOVES, available_moves, is_holder
 from ..models import Asset, Assignment, DisposalRecord
 from ..visibility import visible_assets
 
@@ -76,13 +76,13 @@ def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
     for assignment in assignments:
         assignment.end_label = end_label(assignment) if assignment.ended_at else ""
     current = next((a for a in assignments if a.ended_at is None), None)
-    is_holder = asset.status == AssetStatus.DEPLOYED and asset.assigned_user_id == user.pk
+    holder = is_holder(user, asset)
     return {
         "asset": asset,
         "today": today,
         "assignment": current,
         "past_assignments": [a for a in assignments if a.ended_at is not None],
-        "is_holder": is_holder,
+        "is_holder": holder,
         "moves": [
             {"move": move, "caution": move.name in CAUTION_MOVES}
             for move in available_moves(user, asset)
