@@ -1,8 +1,12 @@
 """The register's filters, shared by the web page and the API."""
 
+from datetime import timedelta
+
 import django_filters
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.db.models import Q, QuerySet
+from django.utils import timezone
 
 from .choices import AssetStatus
 from .models import Asset, AssetModel, Category, Department, Location, Vendor
@@ -38,6 +42,20 @@ class AssetFilterSet(django_filters.FilterSet):
     purchased_before = django_filters.DateFilter(
         field_name="purchase_date", lookup_expr="lte", label="Purchased on or before"
     )
+    warranty = django_filters.ChoiceFilter(
+        choices=[
+            ("active", "Under warranty"),
+            ("ending", "Warranty ends within 30 days"),
+            ("expired", "Out of warranty"),
+        ],
+        method="by_warranty",
+        label="Warranty",
+    )
+    audit = django_filters.ChoiceFilter(
+        choices=[("due", "Audit due within 7 days or overdue"), ("overdue", "Audit overdue")],
+        method="by_audit",
+        label="Audit",
+    )
     ordering = django_filters.OrderingFilter(
         fields=(
             ("tag", "tag"),
@@ -57,6 +75,22 @@ class AssetFilterSet(django_filters.FilterSet):
     class Meta:
         model = Asset
         fields = ["q", "status", "category", "model", "location", "department", "holder"]
+
+    def by_warranty(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        if value == "active":
+            return queryset.filter(warranty_end__gte=today)
+        if value == "ending":
+            days = settings.ITAM_WARRANTY_REMINDER_DAYS
+            return queryset.filter(warranty_end__range=(today, today + timedelta(days=days)))
+        return queryset.filter(warranty_end__lt=today)
+
+    def by_audit(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
+        today = timezone.localdate()
+        if value == "overdue":
+            return queryset.filter(next_audit_date__lt=today)
+        days = settings.ITAM_AUDIT_REMINDER_DAYS
+        return queryset.filter(next_audit_date__lte=today + timedelta(days=days))
 
     def search(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()

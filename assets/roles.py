@@ -42,6 +42,12 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "assets": ["add_asset", "change_asset", "view_asset", *MOVE_PERMISSIONS]
         + [f"{verb}_{model}" for model in _CATALOGUE for verb in ("add", "change", "view")]
         + [f"{verb}_{model}" for model in _RECORDS for verb in ("add", "view")],
+        "maintenance": [
+            f"{verb}_{model}"
+            for model in ("maintenancerecord", "maintenanceplan", "softwarelicense", "licenseseat")
+            for verb in ("add", "change", "view")
+        ]
+        + ["view_license_key", "renew_softwarelicense"],
         "requests_app": [
             "view_assetrequest",
             "second_approve_request",
@@ -58,6 +64,13 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "assets": ["view_asset", "mark_missing_asset", "mark_found_asset"]
         + [f"view_{model}" for model in _CATALOGUE + _RECORDS],
         "requests_app": ["view_assetrequest", "view_purchaseorder", "view_budget"],
+        # Everything readable; never the licence keys.
+        "maintenance": [
+            "view_maintenancerecord",
+            "view_maintenanceplan",
+            "view_softwarelicense",
+            "view_licenseseat",
+        ],
     },
 }
 

@@ -23,3 +23,32 @@ class Notification(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} → {self.recipient}"
+
+
+class Reminder(models.Model):
+    """A reminder that went out: at most one per object, kind and due date.
+
+    The unique constraint is what makes the daily jobs idempotent: a re-run, or two workers running
+    the same job at once, insert the same key, and only the run whose row was inserted sends.
+    """
+
+    kind = models.CharField(max_length=50)
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE)
+    object_id = models.PositiveBigIntegerField()
+    due_on = models.DateField()
+    sent_at = models.DateTimeField(auto_now_add=True)
+    run_id = models.UUIDField(db_index=True, help_text="The job run that recorded it.")
+    recipients = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        ordering = ["-sent_at", "-pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["content_type", "object_id", "kind", "due_on"],
+                name="one_reminder_per_object_kind_due_date",
+            )
+        ]
+        indexes = [models.Index(fields=["content_type", "kind", "due_on"], name="reminder_lookup")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} for {self.content_type.model} #{self.object_id} due {self.due_on}"

@@ -24,6 +24,19 @@ def notify(recipients: Iterable, *, kind: str, subject: str, body: str = "", url
     transaction.on_commit(lambda: deliver_notification.delay(user_ids, kind, subject, body, url))
 
 
+def notify_user_ids(
+    user_ids: Iterable[int], *, kind: str, subject: str, body: str = "", url: str = ""
+) -> None:
+    """``notify`` for callers that hold ids, not users (the reminder jobs); inactive people are
+    skipped when the message is delivered."""
+    ids = sorted(set(user_ids))
+    if not ids:
+        return
+    from .tasks import deliver_notification
+
+    transaction.on_commit(lambda: deliver_notification.delay(ids, kind, subject, body, url))
+
+
 def users_with_permission(codename: str) -> QuerySet:
     """Active people granted ``app_label.codename`` through a role or directly (not superusers)."""
     app_label, name = codename.split(".", 1)

@@ -13,6 +13,8 @@ import environ
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 
+from itam.schedule import reminder_schedule
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -41,6 +43,15 @@ ITAM_BLOCK_OVER_BUDGET = env.bool("ITAM_BLOCK_OVER_BUDGET", default=False)
 ITAM_CURRENCY = env.str("ITAM_CURRENCY", default="GBP")
 # The month the fiscal year starts (1 = January, 4 = April).
 ITAM_FISCAL_YEAR_START_MONTH = env.int("ITAM_FISCAL_YEAR_START_MONTH", default=1)
+# Reminders (Celery beat, daily): when they run and how far ahead they look.
+ITAM_REMINDER_TIME = env.str("ITAM_REMINDER_TIME", default="06:30")
+ITAM_LICENSE_REMINDER_DAYS = tuple(
+    sorted(env.list("ITAM_LICENSE_REMINDER_DAYS", cast=int, default=[60, 30, 7]), reverse=True)
+)
+ITAM_WARRANTY_REMINDER_DAYS = env.int("ITAM_WARRANTY_REMINDER_DAYS", default=30)
+ITAM_MAINTENANCE_REMINDER_DAYS = env.int("ITAM_MAINTENANCE_REMINDER_DAYS", default=7)
+ITAM_AUDIT_REMINDER_DAYS = env.int("ITAM_AUDIT_REMINDER_DAYS", default=7)
+ITAM_REQUEST_REMINDER_DAYS = env.int("ITAM_REQUEST_REMINDER_DAYS", default=3)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -247,7 +258,8 @@ CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_TASK_IGNORE_RESULT = True
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# One beat entry per daily reminder job (itam/reminders.py), all at ITAM_REMINDER_TIME.
+CELERY_BEAT_SCHEDULE = reminder_schedule(ITAM_REMINDER_TIME)
 
 # Security headers; the production ones are on whenever DEBUG is off.
 X_FRAME_OPTIONS = "DENY"

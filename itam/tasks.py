@@ -1,5 +1,7 @@
 """Project-wide Celery tasks."""
 
+import datetime
+
 from celery import shared_task
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -54,3 +56,14 @@ def send_sign_in_link(user_id: int) -> bool:
     body = render_to_string("registration/welcome_email.txt", context)
     send_mail(subject, body, settings.DEFAULT_FROM_EMAIL, [user.email])
     return True
+
+
+@shared_task
+def run_reminder_job(name: str, today: str | None = None) -> dict:
+    """One daily reminder job (beat runs each at ITAM_REMINDER_TIME); idempotent, see reminders."""
+    from dataclasses import asdict
+
+    from .reminders import run_job
+
+    day = datetime.date.fromisoformat(today) if today else None
+    return asdict(run_job(name, day))

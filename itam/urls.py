@@ -28,6 +28,8 @@ urlpatterns = [
     path("places/", include("assets.urls_places")),
     path("loaners/", include("assets.urls_loaners")),
     path("reports/", include("assets.urls_reports")),
+    # /maintenance/... and /licenses/...: one app, one namespace ("maintenance:").
+    path("", include("maintenance.urls")),
     path("t/<str:tag>", views.short_link, name="short-link"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read"),

@@ -147,13 +147,17 @@ def test_maintenance_round_trip_back_to_the_holder(it_client):
 
     perform(it_client, asset, "start-maintenance", {"reason": "Keyboard broken"})
     assert asset.status == "in_maintenance"
-    assert last_entry(asset).history_change_reason == "Keyboard broken"
+    record = asset.maintenance_records.get()
+    assert last_entry(asset).history_change_reason == f"Repair {record.reference}: Keyboard broken"
 
     form = it_client.get(move_url(asset, "complete-maintenance")).content.decode()
     assert "Back to its holder" in form
     perform(it_client, asset, "complete-maintenance", {"return_to_holder": "1", "reason": "Fixed"})
     assert (asset.status, asset.assigned_user) == ("deployed", eve)
-    assert last_entry(asset).history_change_reason == "Fixed"
+    assert last_entry(asset).history_change_reason.startswith(
+        f"Maintenance {record.reference} complete"
+    )
+    assert last_entry(asset).history_change_reason.endswith(": Fixed")
 
 
 def test_complete_maintenance_back_to_stock(it_client):

@@ -209,6 +209,7 @@ def _perform(
     reason: str | None,
     change: Callable[[Asset], str | None],
     default_reason: str = "",
+    reason_prefix: bool = False,
 ) -> Asset:
     """Run one move: permission, lock, state check, ``change`` (which sets status), history."""
     move = MOVES[move_name]
@@ -224,10 +225,14 @@ def _perform(
         assert locked.status in move.targets, (move.name, locked.status)
         if _holder_key(locked) != holder_before:
             _follow_holder(locked, actor=actor, move=move.name, had_holder=any(holder_before))
+        recorded = reason or auto_reason or move.label
+        if reason_prefix and auto_reason and reason:
+            # Name what the move did (e.g. the maintenance record) and keep the person's why.
+            recorded = f"{auto_reason}: {reason}"
         stamp_history(
             locked,
             actor=actor,
-            reason=reason or auto_reason or move.label,
+            reason=recorded,
             action=move.name,
             from_status=from_status,
         )
@@ -528,14 +533,52 @@ def check_in(
     return _perform(asset, "check_in", actor=actor, reason=reason, change=change)
 
 
-def start_maintenance(asset: Asset, *, actor, reason: str) -> Asset:
-    """Into maintenance; a deployed asset keeps its holder so it can go back to them."""
+def start_maintenance(
+    asset: Asset,
+    *,
+    actor,
+    reason: str,
+    kind: str | None = None,
+    title: str = "",
+    description: str = "",
+    supplier: str = "",
+    warranty_covered: bool | None = None,
+    plan=None,
+) -> Asset:
+    """Into maintenance with a maintenance record opened in the same transaction.
+
+    A deployed asset keeps its holder so it can go back to them. ``warranty_covered`` defaults to
+    whether the asset is under warranty today.
+    """
+    from maintenance import services as maintenance
 
     def change(a: Asset) -> str:
+        details = maintenance.clean_details(
+            a,
+            kind=kind,
+            title=title,
+            description=description,
+            supplier=supplier,
+            warranty_covered=warranty_covered,
+            plan=plan,
+            fallback_title=reason or "",
+        )
+        record = maintenance.open_record(a, actor=actor, details=details)
         a.status = S.IN_MAINTENANCE
-        return "Maintenance started"
+        a._maintenance_record = record
+        said = (reason or "").strip().splitlines()[0] if (reason or "").strip() else ""
+        named = f" “{record.title}”" if record.title != said[:200] else ""
+        return f"{record.get_kind_display()} {record.reference}{named}"
 
-    return _perform(asset, "start_maintenance", actor=actor, reason=reason, change=change)
+    moved = _perform(
+        asset,
+        "start_maintenance",
+        actor=actor,
+        reason=reason,
+        change=change,
+        reason_prefix=True,
+    )
+    return moved
 
 
 def complete_maintenance(
@@ -545,16 +588,42 @@ def complete_maintenance(
     reason: str = "",
     return_to_holder: bool = True,
     location: Location | None = None,
+    cost=None,
+    warranty_covered: bool | None = None,
+    resolution: str = "",
 ) -> Asset:
-    """Back to the holder it had before maintenance, or to stock (``return_to_holder=False``)."""
+    """Back to the holder it had before maintenance, or to stock (``return_to_holder=False``);
+    closes the open maintenance record with its cost and downtime."""
+    from maintenance import services as maintenance
+
+    cost = maintenance.clean_cost(cost)
+    resolution = (resolution or "").strip()
 
     def change(a: Asset) -> str:
+        record = maintenance.close_open_record(
+            a, actor=actor, cost=cost, warranty_covered=warranty_covered, resolution=resolution
+        )
+        a._maintenance_record = record
+        done = f"{record.reference} " if record else ""
+        costs = ""
+        if record is not None:
+            notes = [f"cost {record.cost}"] if record.cost else []
+            if record.warranty_covered:
+                notes.append("under warranty")
+            costs = f" ({', '.join(notes)})" if notes else ""
         if return_to_holder and a.holder is not None:
             a.status = S.DEPLOYED
-            return f"Maintenance complete, back with {a.holder}"
-        return "Maintenance complete, back in stock" + _back_to_stock(a, location)
+            return f"Maintenance {done}complete{costs}, back with {a.holder}"
+        return f"Maintenance {done}complete{costs}, back in stock" + _back_to_stock(a, location)
 
-    return _perform(asset, "complete_maintenance", actor=actor, reason=reason, change=change)
+    return _perform(
+        asset,
+        "complete_maintenance",
+        actor=actor,
+        reason=reason,
+        change=change,
+        reason_prefix=True,
+    )
 
 
 def mark_missing(asset: Asset, *, actor, reason: str) -> Asset:
