@@ -71,6 +71,7 @@ from ._demo_data import (
 )
 from ._demo_deployments import seed_deployments
 from ._demo_loans import add_demo_loans
+from ._demo_maintenance import seed_maintenance
 from ._demo_requests import inbox_only, seed_requests
 
 User = get_user_model()
@@ -83,6 +84,7 @@ DEMO_EMPLOYEE = "sam.taylor"
 NEW_HIRE = "jordan.lee"  # made by the requests stage: the onboarding example's new starter
 SEED = 20240601
 HISTORY_DAYS = 730
+REPAIRERS = ["In-house", "Vendor depot repair", "FixIT Repairs Ltd"]
 
 
 # --- the demo clock -------------------------------------------------------------------------
@@ -171,11 +173,16 @@ class Command(BaseCommand):
                 org.logins.append(_login_line(User.objects.get(username=NEW_HIRE)))
             # Loaner bookings run from today onwards, on the real clock.
             loans = add_demo_loans(org.it_staff[0])
+            upkeep = seed_maintenance(org.it_staff[0], org.it_staff[-1], rng)
         self._print_summary(made, time.monotonic() - started)
         self.stdout.write(
             f"Requests and procurement: {requests['requests']} requests, "
             f"{requests['orders']} purchase orders, budgets for this and last fiscal year; "
             f"{len(loans)} loaner bookings."
+        )
+        self.stdout.write(
+            f"Maintenance and licences: {upkeep['licenses']} licences with {upkeep['seats']} "
+            f"seats in use, {upkeep['plans']} preventive plans, {upkeep['logged']} services logged."
         )
         self._print_logins(org.logins)
 
@@ -521,11 +528,26 @@ def _plan(
 
     def start_maintenance(a: Asset) -> Asset:
         reason = rng.choice(MAINTENANCE_REASONS.get(category, DEFAULT_MAINTENANCE))
-        return lifecycle.start_maintenance(a, actor=it_b, reason=reason)
+        title, _, detail = reason.partition(": ")
+        kind = "upgrade" if "upgrade" in reason.lower() else "repair"
+        return lifecycle.start_maintenance(
+            a,
+            actor=it_b,
+            reason=reason,
+            kind=kind,
+            title=title,
+            description=detail,
+            supplier=rng.choice(REPAIRERS),
+        )
 
     def complete_maintenance(a: Asset) -> Asset:
+        under_warranty = bool(a.warranty_end and a.warranty_end >= timezone.localdate())
+        cost = Decimal("0.00") if under_warranty else Decimal(rng.choice([45, 80, 120, 185, 240]))
         return lifecycle.complete_maintenance(
-            a, actor=it_b, reason=rng.choice(["Repaired and tested", "Part replaced, tested OK"])
+            a,
+            actor=it_b,
+            reason=rng.choice(["Repaired and tested", "Part replaced, tested OK"]),
+            cost=cost,
         )
 
     def mark_missing(a: Asset) -> Asset:
