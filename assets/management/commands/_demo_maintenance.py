@@ -2,7 +2,8 @@
 
 Run on the real clock after the asset stories: the licences are dated around today so every
 reminder has something to say (one due in 60, 30 and 7 days, one expired), one licence is full,
-and one seat sits on a retired asset, so "holders have left" is not empty.
+and one seat holder has left without their seats being released, so "holders have left" is
+not empty.
 """
 
 from __future__ import annotations
@@ -15,7 +16,6 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from assets import lifecycle
 from assets.choices import AssetStatus
 from assets.models import Asset, Category, Vendor
 from maintenance import licenses, services
@@ -35,6 +35,9 @@ LICENSES = [
 ]
 
 
+LEAVER = "riley.cooper"
+
+
 def _key(rng: random.Random) -> str:
     alphabet = "BCDFGHJKMPQRTVWXY2346789"
     return "-".join("".join(rng.choice(alphabet) for _ in range(5)) for _ in range(5))
@@ -46,7 +49,7 @@ def seed_maintenance(actor, owner, rng: random.Random) -> dict[str, int]:
     today = timezone.localdate()
     vendors = list(Vendor.objects.order_by("name"))
     people = list(User.objects.filter(is_active=True, is_superuser=False).order_by("username"))
-    made = {"licenses": 0, "seats": 0, "plans": 0, "logged": 0}
+    made = {"licenses": 0, "seats": 0, "plans": 0, "logged": 0, "leavers": 0}
     for product, version, seats, cost, days, fill, terms in LICENSES:
         expires = today + datetime.timedelta(days=days) if days is not None else None
         license = licenses.create_license(
@@ -78,13 +81,21 @@ def seed_maintenance(actor, owner, rng: random.Random) -> dict[str, int]:
             for server in servers.order_by("-status", "tag")[:seats]:
                 licenses.assign_seat(license, actor=actor, asset=server, note="Host licence")
                 made["seats"] += 1
-            # A box decommissioned without moving its licence: "holders have left" finds it.
-            spare = servers.filter(status=AssetStatus.IN_STOCK, license_seats__license=license)
-            if spare.exists():
-                lifecycle.retire(
-                    spare.first(), actor=actor, reason="Decommissioned after the migration"
-                )
         made["licenses"] += 1
+
+    # A leaver whose seat nobody released: "holders have left" finds it.
+    zoom = licenses.SoftwareLicense.objects.filter(product__startswith="Zoom").first()
+    if zoom is not None and not User.objects.filter(username=LEAVER).exists():
+        leaver = User.objects.create_user(
+            LEAVER, email=f"{LEAVER}@example.com", first_name="Riley", last_name="Cooper"
+        )
+        leaver.set_unusable_password()
+        leaver.save()
+        licenses.assign_seat(zoom, actor=actor, user=leaver)
+        leaver.is_active = False
+        leaver.save(update_fields=["is_active"])
+        made["seats"] += 1
+        made["leavers"] = 1
 
     laptops = Category.objects.filter(name="Laptops").first()
     if laptops:

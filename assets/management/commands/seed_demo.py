@@ -182,7 +182,8 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"Maintenance and licences: {upkeep['licenses']} licences with {upkeep['seats']} "
-            f"seats in use, {upkeep['plans']} preventive plans, {upkeep['logged']} services logged."
+            f"seats in use ({upkeep['leavers']} leaver still holding seats), {upkeep['plans']} "
+            f"preventive plans, {upkeep['logged']} services logged."
         )
         self._print_logins(org.logins)
 
