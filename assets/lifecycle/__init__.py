@@ -626,10 +626,20 @@ def complete_maintenance(
     )
 
 
+def _end_open_maintenance(asset: Asset, actor, resolution: str) -> None:
+    """Leaving maintenance other than by completing it (retired, missing) closes its record."""
+    if asset.status != S.IN_MAINTENANCE:
+        return
+    from maintenance import services as maintenance
+
+    maintenance.close_open_record(asset, actor=actor, cost=None, resolution=resolution)
+
+
 def mark_missing(asset: Asset, *, actor, reason: str) -> Asset:
     """Missing keeps the last holder on record: it says who had it last."""
 
     def change(a: Asset) -> str:
+        _end_open_maintenance(a, actor, f"Closed: the asset was marked missing ({reason}).")
         a.status = S.MISSING
         return "Marked missing"
 
@@ -645,6 +655,7 @@ def mark_found(asset: Asset, *, actor, reason: str = "", location: Location | No
 
 def retire(asset: Asset, *, actor, reason: str) -> Asset:
     def change(a: Asset) -> str:
+        _end_open_maintenance(a, actor, f"Closed: the asset was retired ({reason}).")
         _clear_holder(a)
         a.status = S.RETIRED
         return "Retired"

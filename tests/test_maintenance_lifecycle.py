@@ -1,0 +1,43 @@
+"""Leaving maintenance by another door than "complete" (retire, mark missing) closes the record,
+so the asset can be repaired again later without a stale open record in the way."""
+
+import pytest
+
+from assets import lifecycle
+from tests.factories import it_robot, make_asset
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    ("leave", "word"),
+    [(lifecycle.retire, "retired"), (lifecycle.mark_missing, "marked missing")],
+)
+def test_leaving_maintenance_closes_its_record(leave, word):
+    # Given a monitor in for repair
+    actor = it_robot()
+    asset = make_asset("in_stock")
+    lifecycle.start_maintenance(asset, actor=actor, reason="No signal", title="No signal")
+
+    # When it leaves maintenance without being repaired
+    leave(asset, actor=actor, reason="Not worth repairing")
+
+    # Then its record is closed, saying why, with the downtime it had
+    record = asset.maintenance_records.get()
+    assert record.closed_at is not None
+    assert record.closed_by == actor
+    assert word in record.resolution and "Not worth repairing" in record.resolution
+    assert record.downtime is not None
+
+
+def test_a_reinstated_asset_can_go_into_maintenance_again():
+    actor = it_robot()
+    asset = make_asset("in_stock")
+    lifecycle.start_maintenance(asset, actor=actor, reason="Dead board")
+    lifecycle.retire(asset, actor=actor, reason="Board unavailable")
+    lifecycle.reinstate(asset, actor=actor, reason="Spare board found")
+
+    lifecycle.start_maintenance(asset, actor=actor, reason="Fit the spare board")
+
+    assert asset.maintenance_records.count() == 2
+    assert asset.maintenance_records.filter(closed_at__isnull=True).count() == 1
