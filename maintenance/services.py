@@ -115,7 +115,7 @@ def clean_details(
 
 def open_record(asset: Asset, *, actor, details: Details) -> MaintenanceRecord:
     """The record of the work that takes ``asset`` out of service (called under its row lock)."""
-    return MaintenanceRecord.objects.create(
+    record = MaintenanceRecord(
         asset=asset,
         kind=details.kind,
         title=details.title,
@@ -126,6 +126,10 @@ def open_record(asset: Asset, *, actor, details: Details) -> MaintenanceRecord:
         took_out_of_service=True,
         opened_by=actor,
     )
+    record._history_user = actor
+    record._change_reason = "Opened: the asset went into maintenance"
+    record.save()
+    return record
 
 
 def close_open_record(
@@ -156,7 +160,8 @@ def close_open_record(
         record.warranty_covered = warranty_covered
     if resolution:
         record.resolution = resolution
-    record._change_reason = "Maintenance complete"
+    record._history_user = actor
+    record._change_reason = "Closed"
     record.save()
     return record
 
@@ -199,7 +204,7 @@ def log_work(
     when = timezone.make_aware(datetime.datetime.combine(performed_on, datetime.time(12)))
     if performed_on == today:
         when = timezone.now()
-    return MaintenanceRecord.objects.create(
+    record = MaintenanceRecord(
         asset=asset,
         kind=details.kind,
         title=details.title,
@@ -216,6 +221,10 @@ def log_work(
         downtime=downtime,
         resolution=_clean_text(resolution, "resolution", 10_000),
     )
+    record._history_user = actor
+    record._change_reason = "Work logged"
+    record.save()
+    return record
 
 
 UPDATABLE = ("title", "description", "supplier", "cost", "warranty_covered", "resolution", "kind")
