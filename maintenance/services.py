@@ -38,6 +38,8 @@ def clean_cost(value, field: str = "cost") -> Decimal | None:
         amount = Decimal(str(value)).quantize(Decimal("0.01"))
     except (InvalidOperation, ValueError):
         raise ValidationError({field: "Enter an amount, e.g. 120.00."}) from None
+    if not amount.is_finite():  # "NaN" passes quantize and then breaks every comparison
+        raise ValidationError({field: "Enter an amount, e.g. 120.00."})
     if amount < 0:
         raise ValidationError({field: "The cost cannot be negative."})
     if amount >= Decimal("1e10"):
@@ -99,7 +101,8 @@ def clean_details(
     fallback_title: str = "",
 ) -> Details:
     kind = _clean_kind(kind)
-    title = _clean_text(title, "title", 200) or fallback_title.strip().splitlines()[0][:200]
+    fallback = fallback_title.strip().splitlines()
+    title = _clean_text(title, "title", 200) or (fallback[0].strip()[:200] if fallback else "")
     if not title:
         raise ValidationError({"title": "Give the work a title, e.g. “Cracked screen”."})
     return Details(
