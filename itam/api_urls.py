@@ -13,6 +13,7 @@ from rest_framework.routers import DefaultRouter
 from assets.api.views import AssetViewSet, CategoryViewSet, DepartmentViewSet, LocationViewSet
 from itam.api_auth import TokenLoginView
 from itam.api_notifications import NotificationViewSet
+from maintenance.api.views import LicenseViewSet, MaintenancePlanViewSet, MaintenanceRecordViewSet
 from requests_app.api.views import PurchaseOrderViewSet, RequestViewSet
 
 # Swagger UI sets inline styles as it renders; its scripts are vendored files (the sidecar) and
@@ -44,6 +45,9 @@ router.register("departments", DepartmentViewSet, basename="api-department")
 router.register("requests", RequestViewSet, basename="api-request")
 router.register("purchase-orders", PurchaseOrderViewSet, basename="api-purchase-order")
 router.register("notifications", NotificationViewSet, basename="api-notification")
+router.register("licenses", LicenseViewSet, basename="api-license")
+router.register("maintenance", MaintenanceRecordViewSet, basename="api-maintenance")
+router.register("maintenance-plans", MaintenancePlanViewSet, basename="api-maintenance-plan")
 
 urlpatterns = [
     path("auth/token/", TokenLoginView.as_view(), name="api-token"),

@@ -7,6 +7,7 @@ the lifecycle checks the permission and the state table and writes the history r
 from __future__ import annotations
 
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from rest_framework import serializers
@@ -14,6 +15,8 @@ from rest_framework import serializers
 from assets import lifecycle
 from assets.choices import Condition, DisposalMethod, WipeMethod
 from assets.models import Asset, Department, WipeRecord
+from maintenance.choices import MaintenanceKind
+from maintenance.models import MaintenancePlan
 
 from .serializers import StrictInput, location_field, pk_field, user_field
 
@@ -115,11 +118,48 @@ class CheckInInput(MoveInput):
 
 
 class StartMaintenanceInput(MoveInput):
+    """Into maintenance: opens a maintenance record (answered as ``maintenance``)."""
+
     move_name = "start_maintenance"
     function = lifecycle.start_maintenance
+    kind = serializers.CharField(
+        required=False,
+        max_length=20,
+        help_text="What kind of work, defaults to repair: " + ", ".join(MaintenanceKind.values),
+    )
+    title = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="e.g. “Cracked screen”; defaults to the first line of the reason.",
+    )
+    description = serializers.CharField(required=False, allow_blank=True, max_length=10_000)
+    supplier = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=200,
+        help_text="Who does the work: a repairer, the vendor, in-house.",
+    )
+    # default=None: left out means "not said", so the lifecycle applies the warranty default.
+    warranty_covered = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Left out: true when the asset is under warranty today.",
+    )
+    plan = pk_field(
+        MaintenancePlan.objects.all(),
+        "maintenance plan",
+        "/api/v1/maintenance-plans/",
+        required=False,
+        allow_null=True,
+        help_text="The preventive plan this round fulfils (id).",
+    )
 
 
 class CompleteMaintenanceInput(MoveInput):
+    """Out of maintenance: closes the open maintenance record with its cost and downtime."""
+
     move_name = "complete_maintenance"
     function = lifecycle.complete_maintenance
     return_to_holder = serializers.BooleanField(
@@ -128,6 +168,34 @@ class CompleteMaintenanceInput(MoveInput):
         help_text="Give it back to the holder it had before maintenance (else: back to stock).",
     )
     location = location_field(required=False, help_text="Where it goes if back to stock (id).")
+    cost = serializers.DecimalField(
+        max_digits=12,
+        decimal_places=2,
+        min_value=Decimal("0"),
+        required=False,
+        allow_null=True,
+        help_text="What the work cost us (0 when the warranty paid); counts in the total cost "
+        "of ownership. Left out: 0, or what the record says already.",
+        error_messages={
+            "min_value": "The cost cannot be negative.",
+            "invalid": "Enter an amount, e.g. 120.00.",
+            "max_decimal_places": "Give at most two decimals (whole cents).",
+            "max_whole_digits": "That amount is too large.",
+            "max_digits": "That amount is too large.",
+        },
+    )
+    warranty_covered = serializers.BooleanField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text="Left out: as said when the work started.",
+    )
+    resolution = serializers.CharField(
+        required=False,
+        allow_blank=True,
+        max_length=10_000,
+        help_text="What was done, how it ended.",
+    )
 
 
 class MarkMissingInput(MoveInput):

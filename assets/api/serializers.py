@@ -30,6 +30,7 @@ from assets.models import (
     Vendor,
     WipeRecord,
 )
+from maintenance import services as maintenance_services
 
 User = get_user_model()
 
@@ -257,7 +258,10 @@ ASSIGNMENT_RELATED = (
 class AssetSerializer(StrictInput, serializers.ModelSerializer):
     """An asset as scripts see it; ``status`` and the holder are read-only (use the moves)."""
 
-    tolerated = frozenset({"current_assignment"})  # in the GET answer; read-only
+    # In the detail's GET answer; read-only.
+    tolerated = frozenset(
+        {"current_assignment", "under_warranty", "maintenance_cost", "total_cost_of_ownership"}
+    )
 
     tag = serializers.CharField(
         required=False,
@@ -468,9 +472,42 @@ class AssetDetailSerializer(AssetSerializer):
         help_text="The open deployment (holder, dates, checklist, acceptance, problem report); "
         "null when nobody holds it."
     )
+    under_warranty = serializers.SerializerMethodField(
+        help_text="The warranty runs until warranty_end, today included; repairs default to "
+        "warranty-covered while it does."
+    )
+    maintenance_cost = serializers.DecimalField(
+        source="_cost_of_ownership.maintenance",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="Everything spent on its maintenance (warranty work at what we paid).",
+    )
+    total_cost_of_ownership = serializers.DecimalField(
+        source="_cost_of_ownership.total",
+        max_digits=14,
+        decimal_places=2,
+        read_only=True,
+        help_text="Purchase cost plus maintenance cost.",
+    )
 
     class Meta(AssetSerializer.Meta):
-        fields = [*AssetSerializer.Meta.fields, "current_assignment"]
+        fields = [
+            *AssetSerializer.Meta.fields,
+            "current_assignment",
+            "under_warranty",
+            "maintenance_cost",
+            "total_cost_of_ownership",
+        ]
+
+    def to_representation(self, asset):
+        # One aggregate query for both cost fields; only here, so the register's list of many
+        # assets keeps its fixed number of queries.
+        asset._cost_of_ownership = maintenance_services.cost_of_ownership(asset)
+        return super().to_representation(asset)
+
+    def get_under_warranty(self, asset) -> bool:
+        return maintenance_services.under_warranty(asset)
 
     @extend_schema_field(AssignmentSerializer(allow_null=True))
     def get_current_assignment(self, asset) -> dict | None:

@@ -26,6 +26,7 @@ from assets.filters import AssetFilterSet
 from assets.history import register_as_of, timeline
 from assets.models import Asset, Category, ChecklistItem, Department, Location
 from assets.visibility import visible_assets
+from maintenance.api.serializers import AssetMaintainedSerializer, MaintenanceBriefSerializer
 
 from . import serializers as s
 from .moves import MOVE_INPUTS, AcceptInput, ReportProblemInput
@@ -91,9 +92,12 @@ def _move_action(name: str):
     """The API endpoint for one lifecycle move: ``POST /api/v1/assets/<tag>/<url_name>/``."""
     move = lifecycle.MOVES[name]
     input_class = MOVE_INPUTS[name]
-    response = {"wipe": s.AssetWipedSerializer, "dispose": s.AssetDisposedSerializer}.get(
-        name, s.AssetDetailSerializer
-    )
+    response = {
+        "wipe": s.AssetWipedSerializer,
+        "dispose": s.AssetDisposedSerializer,
+        "start_maintenance": AssetMaintainedSerializer,
+        "complete_maintenance": AssetMaintainedSerializer,
+    }.get(name, s.AssetDetailSerializer)
     sources = ", ".join(move.sources)
     targets = ", ".join(move.targets)
 
@@ -179,7 +183,7 @@ class AssetViewSet(
         return super().get_serializer_class()
 
     def moved(self, asset: Asset, name: str, result) -> dict:
-        """The asset after a move, with the wipe or disposal record the move wrote."""
+        """The asset after a move, with the wipe, disposal or maintenance record it wrote."""
         fresh = Asset.objects.select_related(*ASSET_RELATED).get(pk=asset.pk)
         context = self.get_serializer_context()
         data = s.AssetDetailSerializer(fresh, context=context).data
@@ -187,6 +191,11 @@ class AssetViewSet(
             data["wipe"] = s.WipeRecordSerializer(result, context=context).data
         elif name == "dispose":
             data["disposal"] = s.DisposalRecordSerializer(fresh.disposal, context=context).data
+        elif name in ("start_maintenance", "complete_maintenance"):
+            # The record the move opened or closed (none when completing without one).
+            record = getattr(result, "_maintenance_record", None)
+            brief = MaintenanceBriefSerializer(record, context=context)
+            data["maintenance"] = brief.data if record is not None else None
         return data
 
     @extend_schema(

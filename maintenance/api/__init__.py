@@ -1,0 +1,1 @@
+"""The maintenance and licences API: records, preventive plans, licences, seats and renewals."""
