@@ -19,8 +19,8 @@ COPY . .
 # exists only for this step, never used at run time.
 RUN DEBUG=0 SECRET_KEY=collectstatic-at-build-time-only-not-a-real-secret-key-0000 \
         python manage.py collectstatic --noinput \
-    && mkdir -p /app/media \
-    && chown -R itam:itam /app/media
+    && mkdir -p /app/media /app/var \
+    && chown -R itam:itam /app/media /app/var
 
 USER itam
 EXPOSE 8000
