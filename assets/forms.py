@@ -12,8 +12,13 @@ from typing import Any
 from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.db.models import Q
 from django.forms.models import ModelChoiceIterator
 from django.utils import timezone
+
+from maintenance import services as maintenance_services
+from maintenance.choices import MaintenanceKind
+from maintenance.models import MaintenancePlan, MaintenanceRecord
 
 from . import lifecycle
 from .choices import Condition, DisposalMethod, WipeMethod
@@ -227,6 +232,10 @@ class MoveForm(forms.Form):
     def move_kwargs(self) -> dict:
         return {"reason": self.cleaned_data.get("reason", "")}
 
+    def initial_from(self, params: Any) -> dict:
+        """Initial values taken from the page's query string (e.g. ``?plan=``); none by default."""
+        return {}
+
 
 class LocationMoveForm(MoveForm):
     """Moves that may put the asset somewhere: check in, found, reinstate."""
@@ -337,10 +346,92 @@ class HandOverForm(MoveForm):
 
 
 class ReasonOnlyForm(MoveForm):
-    """Start maintenance, mark missing, retire: the reason is all there is."""
+    """Mark missing, retire: the reason is all there is."""
+
+
+def warranty_hint(asset: Asset) -> str:
+    """“Under warranty until …” / “Out of warranty since …”, for the warranty checkbox."""
+    if not asset.warranty_end:
+        return "No warranty end is recorded for this asset."
+    day = f"{asset.warranty_end:%-d %b %Y}"
+    if maintenance_services.under_warranty(asset):
+        return f"Under warranty until {day}."
+    return f"Out of warranty since {day}."
+
+
+class StartMaintenanceForm(MoveForm):
+    """Into maintenance: what the work is, who does it and whether the warranty covers it.
+
+    The engine opens the maintenance record in the same transaction as the move.
+    """
+
+    kind = forms.ChoiceField(
+        choices=MaintenanceKind.choices,
+        initial=MaintenanceKind.REPAIR,
+        required=False,  # a repair unless said otherwise, as in the API
+        label="Kind of work",
+    )
+    title = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Title",
+        help_text="A short name for the work, e.g. “Cracked screen”. Empty uses the reason.",
+    )
+    description = forms.CharField(
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What is wrong or what is to be done",
+    )
+    supplier = forms.CharField(
+        required=False,
+        max_length=200,
+        label="Done by",
+        help_text="The repairer, the vendor, or in-house.",
+    )
+    warranty_covered = forms.BooleanField(required=False, label="Covered by the warranty")
+    plan = forms.ModelChoiceField(
+        queryset=MaintenancePlan.objects.none(),
+        required=False,
+        label="Preventive plan",
+        empty_label="None: unplanned work",
+        help_text="When this is a round of a preventive plan, it counts as done for the plan.",
+        error_messages={"invalid_choice": "That plan does not cover this asset: pick one."},
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["warranty_covered"].initial = maintenance_services.under_warranty(self.asset)
+        self.fields["warranty_covered"].help_text = warranty_hint(self.asset)
+        plans = MaintenancePlan.objects.filter(
+            Q(asset=self.asset) | Q(category_id=self.asset.category_id), active=True
+        ).order_by("title", "pk")
+        self.fields["plan"].queryset = plans
+
+    def initial_from(self, params: Any) -> dict:
+        """``?plan=<id>`` (from the "maintenance due" page) picks the plan, its kind and title."""
+        try:
+            plan = self.fields["plan"].queryset.get(pk=int(params.get("plan") or ""))
+        except (ValueError, MaintenancePlan.DoesNotExist):
+            return {}
+        return {"plan": plan.pk, "kind": plan.kind, "title": plan.title}
+
+    def move_kwargs(self) -> dict:
+        data = self.cleaned_data
+        return {
+            **super().move_kwargs(),
+            "kind": data.get("kind") or None,
+            "title": data.get("title", ""),
+            "description": data.get("description", ""),
+            "supplier": data.get("supplier", ""),
+            "warranty_covered": bool(data.get("warranty_covered")),
+            "plan": data.get("plan"),
+        }
 
 
 class CompleteMaintenanceForm(LocationMoveForm):
+    """Out of maintenance: where it goes, what it cost and what was done (closes the record)."""
+
     return_to_holder = forms.TypedChoiceField(
         choices=[("1", "Back to its holder"), ("0", "Back to stock")],
         coerce=lambda v: v == "1",
@@ -348,12 +439,37 @@ class CompleteMaintenanceForm(LocationMoveForm):
         initial="1",
         label="Where it goes",
     )
+    cost = forms.DecimalField(
+        required=False,
+        min_value=0,
+        max_digits=12,
+        decimal_places=2,
+        label="Cost",
+        help_text="What we paid for the work; 0 when the warranty paid.",
+        error_messages={
+            "min_value": "The cost cannot be negative.",
+            "invalid": "Enter an amount, e.g. 120.00.",
+            "max_digits": "That amount is too large.",
+            "max_decimal_places": "Enter an amount with at most 2 decimals, e.g. 120.50.",
+        },
+    )
+    warranty_covered = forms.BooleanField(required=False, label="Covered by the warranty")
+    resolution = forms.CharField(
+        required=False,
+        max_length=10_000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        label="What was done",
+        help_text="How it ended: parts replaced, fixed, not repairable….",
+    )
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields[
             "location"
         ].help_text = "When it goes back to stock: where it is kept. Empty keeps its location."
+        self.fields["cost"].widget.attrs.update(
+            {"min": "0", "step": "0.01", "inputmode": "decimal"}
+        )
         holder = self.asset.holder
         if holder is None:
             del self.fields["return_to_holder"]
@@ -362,10 +478,31 @@ class CompleteMaintenanceForm(LocationMoveForm):
                 ("1", f"Back to its holder, {holder}"),
                 ("0", "Back to stock"),
             ]
+        self.record = (
+            MaintenanceRecord.objects.filter(
+                asset=self.asset, closed_at__isnull=True, took_out_of_service=True
+            )
+            .only("pk", "title", "warranty_covered", "opened_at")
+            .first()
+        )
+        covered = self.record.warranty_covered if self.record else False
+        self.fields["warranty_covered"].initial = covered
+        hint = warranty_hint(self.asset)
+        if self.record is not None:
+            hint += " Marked as {}covered when it came in ({} “{}”).".format(
+                "" if covered else "not ", self.record.reference, self.record.title
+            )
+        self.fields["warranty_covered"].help_text = hint
+        first = ["return_to_holder", "location", "cost", "warranty_covered", "resolution"]
+        self.order_fields([name for name in first if name in self.fields] + ["reason"])
 
     def move_kwargs(self) -> dict:
         kwargs = super().move_kwargs()
-        kwargs["return_to_holder"] = self.cleaned_data.get("return_to_holder", False)
+        data = self.cleaned_data
+        kwargs["return_to_holder"] = data.get("return_to_holder", False)
+        kwargs["cost"] = data.get("cost")
+        kwargs["warranty_covered"] = bool(data.get("warranty_covered"))
+        kwargs["resolution"] = data.get("resolution", "")
         return kwargs
 
 
@@ -449,7 +586,7 @@ MOVE_FORMS: dict[str, type[MoveForm]] = {
     "deploy": HandOverForm,
     "transfer": HandOverForm,
     "check_in": CheckInForm,
-    "start_maintenance": ReasonOnlyForm,
+    "start_maintenance": StartMaintenanceForm,
     "complete_maintenance": CompleteMaintenanceForm,
     "mark_missing": ReasonOnlyForm,
     "found": LocationMoveForm,

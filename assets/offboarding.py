@@ -8,6 +8,9 @@ What a person holds is every asset whose holder is them:
 - **missing** while theirs: nothing can be returned. It stays on their record as the last holder
   (that is what "missing" records) until someone marks it found; the result says so.
 
+Their licence seats are released in the same transaction (``maintenance.licenses.
+release_seats_of``), when the person offboarding may release seats.
+
 All or none: if one return fails, none is applied, and ``OffboardingRefused`` lists each asset
 and why. The writes go through the bulk engine (``assets.lifecycle.bulk``), so the number of
 queries does not grow with what the person holds.
@@ -23,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from itam.errors import Conflict
+from maintenance.licenses import release_seats_of
 
 from . import lifecycle
 from .choices import AssetStatus
@@ -36,6 +40,14 @@ HELD_STATUSES = (S.DEPLOYED, S.IN_MAINTENANCE, S.MISSING)
 RETURNABLE = (S.DEPLOYED, S.IN_MAINTENANCE)
 
 RETURNED, RELEASED, STILL_MISSING = "returned", "released", "still_missing"
+SEAT_RELEASE = "maintenance.change_licenseseat"
+
+
+class Offboarded(list):
+    """The assets a person held, after offboarding; ``seats_released`` counts the licence seats
+    given back in the same transaction."""
+
+    seats_released: int = 0
 
 
 class OffboardingRefused(Conflict):
@@ -92,14 +104,15 @@ def offboard(
     reason: str,
     expected_tags: Iterable[str] | None = None,
     deactivate: bool = False,
-) -> list[Asset]:
+) -> Offboarded:
     """Return everything ``person`` holds in one transaction; every asset they held, after.
 
     ``expected_tags`` are the returns the caller confirmed (the page lists them): if the person's
     holdings changed since (one went missing, another was handed to them), nothing is applied and
     the error says which and why. Each returned asset carries ``offboarding_outcome``
     (``returned``, ``released`` or ``still_missing``) and ``offboarding_note``. ``deactivate``
-    also switches the account off (not your own, not an administrator's).
+    also switches the account off (not your own, not an administrator's). Their licence seats
+    are released too when ``actor`` may release seats (``maintenance.change_licenseseat``).
 
     Needs the check-in permission (``assets.check_in_asset``).
     """
@@ -167,12 +180,18 @@ def offboard(
                 person=person.get_username(),
                 problems=refused.refusals,
             ) from refused
+        seats_released = 0
+        if actor.has_perm(SEAT_RELEASE):
+            seats_released = release_seats_of(
+                person, actor=actor, reason=f"Offboarding {who}: {reason}"[:200]
+            )
         if deactivate and person.is_active:
             User.objects.filter(pk=person.pk).update(is_active=False)
             person.is_active = False
 
     by_pk = {a.pk: a for a in returned}
-    result = []
+    result = Offboarded()
+    result.seats_released = seats_released
     for asset in held:
         done = by_pk.get(asset.pk, asset)
         outcome, note = planned_outcome(asset)

@@ -10,6 +10,10 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views import View
 
+from maintenance import services as maintenance
+from maintenance.forms import open_first
+from maintenance.models import LicenseSeat
+
 from ..choices import AssetStatus
 from ..history import timeline
 from ..lifecycle import MOVES, available_moves, is_holder
@@ -35,6 +39,9 @@ ASSIGNMENT_RELATED = (
     "started_by",
     "ended_by",
 )
+# The asset page lists this many maintenance records (the newest, open work first); the rest are
+# one link away, so the page's queries and size do not grow with the asset's age.
+MAINTENANCE_LIMIT = 10
 # Moves that end or suspend an asset's use get a quieter, warning-coloured button.
 CAUTION_MOVES = {"mark_missing", "retire", "dispose"}
 
@@ -62,6 +69,29 @@ def scoped_assets(request: HttpRequest) -> QuerySet:
 def get_visible_asset(request: HttpRequest, tag: str) -> Asset:
     """The asset by tag, or 404 for unknown tags and for tags this person may not see alike."""
     return get_object_or_404(scoped_assets(request), tag=tag)
+
+
+def maintenance_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
+    """Maintenance, cost of ownership, preventive plans and licence seats: a fixed number of
+    queries whatever the number of records (the page shows the latest few)."""
+    user = request.user
+    active = asset.status != AssetStatus.DISPOSED
+    cost = maintenance.cost_of_ownership(asset)
+    records = list(open_first(asset.maintenance_records.all())[:MAINTENANCE_LIMIT])
+    return {
+        "maintenance_records": records,
+        "maintenance_more": cost.records > len(records),
+        "ownership": cost,
+        "plans": maintenance.plans_for_asset(asset) if active else [],
+        "seats": list(
+            LicenseSeat.objects.filter(asset=asset, released_at__isnull=True)
+            .select_related("license")
+            .order_by("license__product", "pk")
+        ),
+        "can_log_work": active and user.has_perm(maintenance.MAINTAIN),
+        "can_plan": active and user.has_perm("maintenance.add_maintenanceplan"),
+        "sees_plans": user.has_perm("maintenance.view_maintenanceplan"),
+    }
 
 
 def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
@@ -94,6 +124,7 @@ def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
         "warranty_active": bool(asset.warranty_end and asset.warranty_end >= today),
         "audit_overdue": bool(asset.next_audit_date and asset.next_audit_date < today),
         "return_overdue": bool(asset.expected_return_date and asset.expected_return_date < today),
+        **maintenance_context(request, asset),
     }
 
 

@@ -81,7 +81,7 @@ class AssetMoveView(View):
             return HttpResponseRedirect(self.asset.get_absolute_url())
         initial = {"performed_by": request.user.get_username()} if self.move.name == "wipe" else {}
         form = self.get_form()
-        form.initial.update(initial)
+        form.initial.update({**initial, **form.initial_from(request.GET)})
         return self.render_form(form)
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:

@@ -17,6 +17,9 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.views import View
 
+from maintenance.licenses import visible_licenses
+from maintenance.models import LicenseSeat
+
 from ..forms import LocationChoiceField, put_errors
 from ..models import Asset, Assignment, Department
 from ..offboarding import (
@@ -86,6 +89,16 @@ def person_context(
     past = list(deployments.filter(ended_at__isnull=False)[:DEPLOYMENT_HISTORY_LIMIT])
     profile = getattr(person, "profile", None)
     offboarder = can_offboard(viewer)
+    # The licence seats they hold, of the licences this viewer may see (never their keys).
+    seats = list(
+        LicenseSeat.objects.filter(
+            user=person,
+            released_at__isnull=True,
+            license__in=visible_licenses(viewer),
+        )
+        .select_related("license__vendor")
+        .order_by("license__product", "pk")
+    )
     return {
         "person": person,
         "profile": profile,
@@ -95,6 +108,8 @@ def person_context(
         "open_deployments": open_deployments,
         "past_deployments": past,
         "past_limit": DEPLOYMENT_HISTORY_LIMIT,
+        "seats": seats,
+        "releases_seats": offboarder and viewer.has_perm("maintenance.change_licenseseat"),
         "is_self": person.pk == viewer.pk,
         "can_offboard": offboarder,
         "form": form if form is not None else (OffboardForm() if offboarder else None),
@@ -145,6 +160,7 @@ class OffboardView(View):
             "location": form.cleaned_data["location"],
             "reason": form.cleaned_data["reason"],
             "deactivated": form.cleaned_data["deactivate"],
+            "seats_released": getattr(assets, "seats_released", 0),
             "page_title": f"Offboarded: {person.get_full_name() or person.get_username()}",
         }
         return render(request, "assets/people_offboard_result.html", context)
