@@ -179,6 +179,10 @@ def test_the_key_never_leaves_for_other_roles(team, role):
         api.get(f"{detail(license)}seats/", {"all": "1"}),
         api.get(f"{detail(license)}renewals/"),
     ]
+    browsable = [  # the browsable API's pages, with their pre-filled forms
+        api.get(url, HTTP_ACCEPT="text/html")
+        for url in (LIST, detail(license), f"{detail(license)}seats/")
+    ]
     writes = [
         api.post(LIST, {"product": "X", "seats": 1, "key": KEY}, format="json"),
         api.patch(detail(license), {"notes": "x"}, format="json"),
@@ -191,9 +195,9 @@ def test_the_key_never_leaves_for_other_roles(team, role):
     ]
 
     # Then they see the licence, masked, and the key appears nowhere
-    assert [r.status_code for r in reads] == [200] * len(reads)
+    assert [r.status_code for r in reads + browsable] == [200] * (len(reads) + len(browsable))
     assert [r.status_code for r in writes] == [403] * len(writes)
-    for response in reads + writes:
+    for response in reads + browsable + writes:
         assert KEY.encode() not in response.content
         assert b"KEYLEAK" not in response.content
     assert reads[0].json()["results"][0]["key"] == MASK
@@ -237,6 +241,13 @@ def test_someone_who_may_add_and_renew_but_not_read_keys_gets_the_mask(team):
     for response in (created, renewed):
         assert response.json()["key"] == MASK
         assert KEY.encode() not in response.content
+    # nor in the browsable API's edit form, were they allowed to edit
+    clerk.user_permissions.add(Permission.objects.get(codename="change_softwarelicense"))
+    clerk = type(clerk).objects.get(pk=clerk.pk)  # a fresh permission cache
+    page = api_for(clerk).get(f"{LIST}{created.json()['id']}/", HTTP_ACCEPT="text/html")
+    assert page.status_code == 200
+    assert b"PATCH" in page.content
+    assert KEY.encode() not in page.content
 
 
 def test_a_licence_without_a_key_shows_an_empty_key_not_the_mask(team):

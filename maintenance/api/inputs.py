@@ -8,6 +8,7 @@ may act, seats never over-allocated, what a record or a plan must say. Unknown k
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
 
@@ -25,6 +26,7 @@ from ..models import (
     MaintenanceRecord,
     SoftwareLicense,
 )
+from .serializers import MaintenanceRecordSerializer
 
 KINDS = "One of " + ", ".join(MaintenanceKind.values)
 DATE_FORMAT = "Give the date as YYYY-MM-DD, e.g. 2026-09-01."
@@ -152,6 +154,13 @@ class LicenseInput(StrictInput, serializers.Serializer):
     notes = text_input()
     reason = reason_input()
 
+    def to_representation(self, instance):
+        # The browsable API pre-fills its edit form with this: never a key the reader may not see.
+        data = super().to_representation(instance)
+        request = self.context.get("request")
+        data["key"] = licenses.key_for(request.user if request else None, instance)
+        return data
+
     def create(self, validated_data: dict) -> SoftwareLicense:
         data = dict(validated_data)
         reason = data.pop("reason", "")
@@ -278,6 +287,16 @@ class RecordChangeInput(StrictInput, serializers.Serializer):
         }
     )
 
+    # Echoed back unchanged they are ignored; changed, they are a 400 saying why.
+    fixed = {
+        "asset": "A record stays with the asset it was opened on: log the work on that asset.",
+        "plan": "The plan a record fulfils is set when the work is logged or started.",
+        "opened_at": "Set when the work started.",
+        "closed_at": "Set by complete-maintenance.",
+        "downtime": "Measured from opening to closing.",
+        "took_out_of_service": "Set by how the work was recorded.",
+    }
+
     kind = kind_input("What kind of work it was.")
     title = serializers.CharField(max_length=200, required=False)
     description = text_input()
@@ -286,6 +305,18 @@ class RecordChangeInput(StrictInput, serializers.Serializer):
     warranty_covered = serializers.BooleanField(required=False)
     resolution = text_input()
     reason = reason_input()
+
+    def to_internal_value(self, data):
+        if isinstance(data, Mapping) and self.instance is not None:
+            shown = MaintenanceRecordSerializer(self.instance).data
+            errors = {
+                key: [message]
+                for key, message in self.fixed.items()
+                if key in data and data[key] != shown[key]
+            }
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
 
     def perform(self, record: MaintenanceRecord, actor) -> MaintenanceRecord:
         return services.update_record(

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_filters.rest_framework import DjangoFilterBackend
@@ -19,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import ValidationError
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -70,7 +69,8 @@ class ActionPermission(BasePermission):
     """Signed in; then each action's permission, from the view's ``required`` table.
 
     Collection actions are checked before anything is read; actions on one object once it is
-    found (so an object you cannot see is a 404, never a 403 that says it exists).
+    found (so an object you cannot see is a 404, never a 403 that says it exists). DRF's own
+    ``PermissionDenied``, so the browsable API hides a form you may not use instead of failing.
     """
 
     def has_permission(self, request, view) -> bool:
@@ -385,7 +385,9 @@ class MaintenanceRecordViewSet(
     )
     def partial_update(self, request: Request, pk: str | None = None) -> Response:
         record = self.get_object()
-        body = i.RecordChangeInput(data=request.data, context=self.get_serializer_context())
+        body = i.RecordChangeInput(
+            record, data=request.data, partial=True, context=self.get_serializer_context()
+        )
         body.is_valid(raise_exception=True)
         body.perform(record, request.user)
         return Response(self.detail_of(record.pk))
