@@ -9,11 +9,23 @@ from django.conf import settings
 from django.db.models import Prefetch
 from django.utils import timezone
 
+from itam.notifications import users_with_permission
 from itam.reminders import Due
 
 from .choices import ApprovalStep, Decision, RequestStatus
 from .models import Approval, AssetRequest
 from .services import approvers_for, pending_step
+
+
+def _approvers(request: AssetRequest, step: str, cache: dict) -> set[int]:
+    """``approvers_for(request)``, with the IT approvers read once per run (not per request)."""
+    if step != ApprovalStep.IT:
+        return {person.pk for person in approvers_for(request)}
+    if "it" not in cache:
+        cache["it"] = list(users_with_permission("requests_app.second_approve_request"))
+    excluded = {a.decided_by_id for a in request.approvals.all()}
+    excluded |= {request.requester_id, request.for_user_id}
+    return {person.pk for person in cache["it"] if person.pk not in excluded}
 
 
 def requests_waiting(today: datetime.date) -> Iterator[Due]:
@@ -24,6 +36,7 @@ def requests_waiting(today: datetime.date) -> Iterator[Due]:
         .select_related("department__manager", "requester", "for_user", "category")
         .prefetch_related(Prefetch("approvals", queryset=Approval.objects.order_by("decided_at")))
     )
+    cache: dict = {}  # who may decide, read once per run rather than once per request
     for request in waiting:
         step = pending_step(request)
         if step is None:
@@ -40,7 +53,7 @@ def requests_waiting(today: datetime.date) -> Iterator[Due]:
         due_on = timezone.localdate(began) + wait
         if due_on > today:
             continue
-        people = {person.pk for person in approvers_for(request)}
+        people = _approvers(request, step, cache)
         days = (today - timezone.localdate(began)).days
         what = f"#{request.pk} {request.quantity} × {request.category} for {request.for_whom}"
         yield Due(
