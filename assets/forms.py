@@ -474,6 +474,8 @@ class CompleteMaintenanceForm(LocationMoveForm):
         if holder is None:
             del self.fields["return_to_holder"]
         else:
+            if self.asset.assigned_user_id:
+                holder = holder.get_full_name() or holder.get_username()
             self.fields["return_to_holder"].choices = [
                 ("1", f"Back to its holder, {holder}"),
                 ("0", "Back to stock"),
