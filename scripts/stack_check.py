@@ -5,12 +5,14 @@ with production settings (DEBUG=0), then through the web API creates a licence t
 days, queues the daily licence job twice so both workers run it at once, and checks that exactly
 one reminder was recorded and delivered: one e-mail (file backend), one inbox row. Every process
 it starts is stopped and its database dropped, pass or fail. Exit status 0 only when all holds.
+Static files are collected into staticfiles/ (as in production; git ignores it).
 
 Settings (environment, all optional):
   STACK_DB           database to create and drop        (itam_stack)
   STACK_PG_URL       PostgreSQL server, no database     (postgres://postgres@127.0.0.1:5432)
   STACK_REDIS_URL    Redis database to use and flush    (redis://127.0.0.1:6379/5)
-  STACK_KEEP=1       keep the temporary directory (logs, mail, beat schedule) afterwards
+  STACK_KEEP=1       keep the temporary directory (logs, mail, beat schedule) after a pass too;
+                     after a failure it is always kept, and the logs' ends are printed
 """
 
 from __future__ import annotations
@@ -334,7 +336,9 @@ def check(tmp: Path, procs: list[Proc]) -> list[str]:
         key: value
         for key, value in os.environ.items()
         # Nothing of the caller's app settings leaks in (CI exports its own DATABASE_URL).
-        if not key.startswith(("DJANGO_", "CELERY_", "ITAM_", "EMAIL_"))
+        if not key.startswith(
+            ("DJANGO_", "CELERY_", "ITAM_", "EMAIL_", "SECURE_", "SESSION_", "CSRF_", "AXES_")
+        )
         and key not in {"DATABASE_URL", "REDIS_URL", "DEBUG", "SECRET_KEY", "ALLOWED_HOSTS"}
     }
     env.update(
@@ -358,8 +362,8 @@ def check(tmp: Path, procs: list[Proc]) -> list[str]:
     if os.environ.get("TIME_ZONE"):
         env["TIME_ZONE"] = os.environ["TIME_ZONE"]
     # Beat's daily time half a day away, so it never fires its own runs during the check.
-    env["ITAM_REMINDER_TIME"] = datetime.datetime.now(time_zone) + datetime.timedelta(hours=12)
-    env["ITAM_REMINDER_TIME"] = env["ITAM_REMINDER_TIME"].strftime("%H:%M")
+    later = datetime.datetime.now(time_zone) + datetime.timedelta(hours=12)
+    env["ITAM_REMINDER_TIME"] = later.strftime("%H:%M")
 
     say(f"Fresh database {DB_NAME} and Redis {REDIS_URL} (flushed)")
     with timed("database and Redis"):
@@ -435,22 +439,24 @@ print(json.dumps({{"id": user.pk, "email": user.email}}))
         )
         procs.append(beat)
 
-        def listening():
-            for proc in procs:
-                if not proc.alive():
-                    fail(f"{proc.name} exited early (status {proc.popen.returncode})")
-            found = re.search(r"Listening at: http://127\.0\.0\.1:(\d+)", web.text())
-            return found and found[1]
+        def logged(proc: Proc, pattern: str):
+            """What ``proc`` logged matching ``pattern``; fails at once if any process died."""
+            for each in procs:
+                if not each.alive():
+                    fail(f"{each.name} exited early (status {each.popen.returncode})")
+            return re.search(pattern, proc.text())
 
-        port = wait_until("gunicorn listening", listening, 30)
+        port = wait_until(
+            "gunicorn listening", lambda: logged(web, r"Listening at: http://[\d.]+:(\d+)"), 30
+        )[1]
         base = f"http://127.0.0.1:{port}"
         for worker in workers:
             wait_until(
                 f"Celery worker {worker.name} ready",
-                lambda w=worker: w.alive() and re.search(rf"{w.name}@\S+ ready\.", w.text()),
+                lambda w=worker: logged(w, rf"{w.name}@\S+ ready\."),
                 60,
             )
-        wait_until("beat started", lambda: "beat: Starting..." in beat.text(), 30)
+        wait_until("beat started", lambda: logged(beat, r"beat: Starting\.\.\."), 30)
     summary.append(f"gunicorn on {base}; workers w1, w2 ready; beat started")
 
     # --- the web answers ---
@@ -654,12 +660,12 @@ def main() -> int:
         with timed("stop"):
             stop_all(procs)
         GROUPS.unlink(missing_ok=True)
-        try:
-            database("drop")
-            flush_redis()
-        except Exception as error:
-            print(f"warning: cleanup of {DB_NAME} / {REDIS_URL}: {error}", flush=True)
-            status = status or 1
+        for what, cleanup in ((DB_NAME, lambda: database("drop")), (REDIS_URL, flush_redis)):
+            try:
+                cleanup()
+            except Exception as error:
+                print(f"warning: cleaning up {what}: {error}", flush=True)
+                status = status or 1
         if KEEP or status != 0:
             print(f"Logs, mail and beat schedule kept in {tmp}", flush=True)
         else:
