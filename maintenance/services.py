@@ -305,7 +305,7 @@ def cost_of_ownership(asset: Asset) -> CostOfOwnership:
 
 
 def _clean_plan_fields(
-    *, title, kind, interval_months, first_due_on, category, asset, description
+    *, title, kind, interval_months, first_due_on, category, asset, description, new_asset=True
 ) -> dict:
     errors = {}
     title = (title or "").strip()
@@ -320,7 +320,8 @@ def _clean_plan_fields(
         interval = None
     if (category is None) == (asset is None):
         errors["category"] = "A plan covers either a category or one asset: choose one."
-    if asset is not None and asset.status == AssetStatus.DISPOSED:
+    # Only a newly chosen asset: a plan whose asset was disposed since can still be switched off.
+    if new_asset and asset is not None and asset.status == AssetStatus.DISPOSED:
         errors["asset"] = f"{asset.tag} is disposed: it needs no more maintenance."
     if first_due_on is None:
         errors["first_due_on"] = "When is the first round due?"
@@ -384,7 +385,9 @@ def update_plan(plan: MaintenancePlan, *, actor, reason: str = "", **fields) -> 
         unknown = set(fields) - set(current)
         if unknown:
             raise ValidationError(f"These cannot be changed here: {', '.join(sorted(unknown))}.")
-        cleaned = _clean_plan_fields(**{**current, **fields})
+        cleaned = _clean_plan_fields(
+            **{**current, **fields}, new_asset=fields.get("asset", plan.asset) != plan.asset
+        )
         for name, value in cleaned.items():
             setattr(plan, name, value)
         plan.active = bool(active)

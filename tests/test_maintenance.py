@@ -596,3 +596,41 @@ def test_only_it_staff_plan_maintenance(role):
             category=CategoryFactory(),
         )
     assert not MaintenancePlan.objects.exists()
+
+
+def test_a_plan_is_refused_for_a_disposed_asset_but_can_be_switched_off_once_it_is():
+    it = make_user("it")
+    with pytest.raises(ValidationError) as error:
+        services.create_plan(
+            actor=it,
+            title="Service",
+            interval_months=6,
+            first_due_on=TODAY(),
+            asset=make_asset("disposed"),
+        )
+    assert "asset" in error.value.message_dict
+
+    asset = make_asset("in_stock")
+    plan = services.create_plan(
+        actor=it, title="Service", interval_months=6, first_due_on=TODAY(), asset=asset
+    )
+    lifecycle.retire(asset, actor=it, reason="End of life")
+    asset = lifecycle.dispose(asset, actor=it, method="recycle")
+
+    services.update_plan(plan, actor=it, active=False, reason="Asset disposed")
+
+    plan.refresh_from_db()
+    assert plan.active is False
+    with pytest.raises(ValidationError) as error:
+        services.update_plan(
+            services.create_plan(
+                actor=it,
+                title="Other",
+                interval_months=6,
+                first_due_on=TODAY(),
+                asset=make_asset("in_stock"),
+            ),
+            actor=it,
+            asset=asset,
+        )
+    assert "asset" in error.value.message_dict
