@@ -15,12 +15,26 @@ from .models import Notification
 User = get_user_model()
 
 
+SUBJECT_LENGTH = Notification._meta.get_field("subject").max_length
+
+
+def one_line_subject(subject: str) -> str:
+    """A subject fit for the inbox and a mail header: one line, cut to the inbox's length."""
+    subject = " ".join(subject.split())
+    if len(subject) > SUBJECT_LENGTH:
+        subject = subject[: SUBJECT_LENGTH - 1].rstrip() + "…"
+    return subject
+
+
 @shared_task
 def deliver_notification(user_ids: list[int], kind: str, subject: str, body: str, url: str) -> int:
     """Write inbox rows and send the e-mails; returns how many people were told.
 
     No automatic retry: a retry after a mail failure would put a second copy in the inboxes.
+    Subjects are made from names people typed (a product, an asset, a plan): a line break in one
+    would make every e-mail fail, and a long one would not fit the inbox.
     """
+    subject = one_line_subject(subject)
     people = list(User.objects.filter(pk__in=user_ids, is_active=True))
     Notification.objects.bulk_create(
         Notification(recipient=person, kind=kind, subject=subject, body=body, url=url)

@@ -824,3 +824,35 @@ def test_a_bad_reminder_time_stops_the_app_from_starting():
     assert result.returncode != 0
     assert "ImproperlyConfigured" in result.stderr
     assert "ITAM_REMINDER_TIME='25:99': give a time of day as HH:MM" in result.stderr
+
+
+# --- what a message can carry ------------------------------------------------------------------
+
+
+def test_a_long_subject_is_shortened_not_lost(it, send):
+    asset = make_asset("in_stock", name="Uninterruptible power supply " + "x" * 150)
+    title = "Quarterly preventive maintenance of the UPS batteries, per the vendor contract " * 2
+    services.create_plan(
+        actor=it, title=title[:200], interval_months=3, first_due_on=TODAY(), asset=asset
+    )
+
+    send("maintenance_due")
+
+    [subject] = inbox(it)
+    assert len(subject) <= 200
+    assert subject.startswith("Maintenance due: Quarterly preventive maintenance")
+    assert subject.endswith("…")
+    assert mails(it) == [subject]
+    assert asset.tag in Notification.objects.get(recipient=it).body
+
+
+def test_a_name_with_a_line_break_still_makes_a_one_line_subject(it, send):
+    licence(it, "Acrobat\nPro", expires_in=5)
+
+    send("license_renewals")
+
+    assert (
+        inbox(it)
+        == mails(it)
+        == [f"Licence renewal: Acrobat Pro expires in 5 days ({TODAY() + days(5)})"]
+    )
