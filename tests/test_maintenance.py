@@ -634,3 +634,18 @@ def test_a_plan_is_refused_for_a_disposed_asset_but_can_be_switched_off_once_it_
             asset=asset,
         )
     assert "asset" in error.value.message_dict
+
+
+def test_completion_can_say_the_warranty_did_not_cover_it_after_all():
+    it = make_user("it")
+    asset = make_asset("in_stock", warranty_end=TODAY() + days(100))
+    asset = lifecycle.start_maintenance(asset, actor=it, reason="Liquid damage")
+    assert asset.maintenance_records.get().warranty_covered is True
+
+    lifecycle.complete_maintenance(asset, actor=it, cost="310", warranty_covered=False)
+
+    record = asset.maintenance_records.get()
+    assert (record.warranty_covered, record.cost) == (False, Decimal("310.00"))
+    row = asset.history.filter(history_action="complete_maintenance").get()
+    assert "cost 310.00" in row.history_change_reason
+    assert "under warranty" not in row.history_change_reason
