@@ -217,6 +217,17 @@ def test_complete_to_stock_with_resolution_and_warranty(team):
     )
 
 
+def test_completing_an_asset_with_no_open_record_answers_a_null_maintenance(team):
+    # Given an asset in maintenance from before records were kept
+    asset = make_asset("in_maintenance")
+    MaintenanceRecord.objects.filter(asset=asset).delete()
+
+    response = move(api_for(team.it), asset, "complete-maintenance", {"cost": "10"})
+
+    assert response.status_code == 200, response.json()
+    assert (response.json()["status"], response.json()["maintenance"]) == ("in_stock", None)
+
+
 @pytest.mark.parametrize(
     ("action", "body", "field"),
     [
