@@ -530,3 +530,15 @@ def test_offboarding_releases_the_leavers_seats(it_client, eve):
     seat = LicenseSeat.objects.get(user=eve)
     assert seat.released_at is not None
     assert seat.release_reason.startswith("Offboarding Eve Stone: Left the company")
+
+
+def test_renewing_with_the_same_seats_does_not_claim_a_seat_change(it_client):
+    license = new_license(expires_on=today() + days(10))
+    form = it_client.get(license_url(license, "license-renew")).context["form"]
+    assert form.initial["seats"] == 3
+    new_expiry = today() + days(375)
+    it_client.post(
+        license_url(license, "license-renew"), {"expires_on": new_expiry.isoformat(), "seats": "3"}
+    )
+    reason = license.history.first().history_change_reason
+    assert reason == f"Renewed until {new_expiry.isoformat()}"

@@ -295,10 +295,11 @@ class RenewView(View):
         form = RenewForm(request.POST)
         if not form.is_valid():
             return self.show(form, status=400)
+        kwargs = form.renew_kwargs()
+        if kwargs["seats"] == self.license.seats:
+            kwargs["seats"] = None  # unchanged: the history should not say "3 → 3 seats"
         try:
-            renewal = licenses.renew_license(
-                self.license, actor=request.user, **form.renew_kwargs()
-            )
+            renewal = licenses.renew_license(self.license, actor=request.user, **kwargs)
         except ValidationError as exc:
             put_errors(form, exc)
             return self.show(form, status=400)
