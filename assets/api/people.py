@@ -17,6 +17,8 @@ from assets.lifecycle import MoveNotPermitted
 from assets.models import Asset, Assignment
 from assets.offboarding import can_offboard, holdings, offboard, visible_people
 from assets.visibility import visible_assets
+from maintenance.api.serializers import SeatSerializer
+from maintenance.models import LicenseSeat
 
 from . import serializers as s
 from .serializers import StrictInput, location_field
@@ -64,10 +66,7 @@ class PersonSerializer(serializers.Serializer):
         "missing while theirs.",
     )
     open_deployments = DeploymentSerializer(many=True)
-    licence_seats = serializers.ListField(
-        child=serializers.DictField(),
-        help_text="Licence seats they hold: always empty until licences exist in ITAM.",
-    )
+    licence_seats = SeatSerializer(many=True, help_text="Licence seats they hold now.")
 
 
 class OffboardInput(StrictInput, serializers.Serializer):
@@ -151,7 +150,12 @@ class PersonView(APIView):
                 "web_url": f"/people/{person.get_username()}/",
                 "assets": s.AssetSerializer(held, many=True, context={"request": request}).data,
                 "open_deployments": DeploymentSerializer(open_deployments, many=True).data,
-                "licence_seats": [],
+                "licence_seats": SeatSerializer(
+                    LicenseSeat.objects.filter(user=person, released_at__isnull=True)
+                    .select_related("license", "user", "asset", "assigned_by", "released_by")
+                    .order_by("license__product", "pk"),
+                    many=True,
+                ).data,
             }
         )
 
