@@ -7,13 +7,14 @@ import re
 from decimal import Decimal
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
 from assets import lifecycle
-from maintenance import licenses
+from maintenance import licenses, services
 from maintenance.models import LicenseSeat, SoftwareLicense
 from tests.factories import (
     DepartmentFactory,
@@ -542,3 +543,31 @@ def test_renewing_with_the_same_seats_does_not_claim_a_seat_change(it_client):
     )
     reason = license.history.first().history_change_reason
     assert reason == f"Renewed until {new_expiry.isoformat()}"
+
+
+def test_admin_pages_open_and_hide_the_key_from_staff_without_the_key_permission(client):
+    license = new_license()
+    seat_for(license, user=make_user("employee"))
+    record = services.log_work(make_asset("in_stock"), actor=it_robot(), title="Clean")
+    client.force_login(make_user("admin", username="root-admin"))
+    for name, args in [
+        ("admin:maintenance_softwarelicense_changelist", []),
+        ("admin:maintenance_softwarelicense_change", [license.pk]),
+        ("admin:maintenance_licenseseat_changelist", []),
+        ("admin:maintenance_maintenancerecord_changelist", []),
+        ("admin:maintenance_maintenancerecord_change", [record.pk]),
+        ("admin:maintenance_maintenanceplan_changelist", []),
+    ]:
+        assert client.get(reverse(name, args=args)).status_code == 200, name
+    assert KEY in page(
+        client, reverse("admin:maintenance_softwarelicense_change", args=[license.pk])
+    )
+
+    # A staff member allowed to change licences but not to see keys gets the form without it
+    clerk = make_user(None, username="clerk", is_staff=True)
+    clerk.user_permissions.add(
+        *Permission.objects.filter(codename__in=["view_softwarelicense", "change_softwarelicense"])
+    )
+    client.force_login(clerk)
+    text = page(client, reverse("admin:maintenance_softwarelicense_change", args=[license.pk]))
+    assert "Acrobat Pro" in text and "SECRET-KEY" not in text
