@@ -142,6 +142,9 @@ def run_job(name: str, today: datetime.date | None = None) -> RunResult:
             ).values_list("object_id", "kind", "due_on")
         )
         fresh = [i for i in items if (i.object_id, i.kind, i.due_on) not in earlier]
+        # One order for every run, so concurrent runs take the same unique-index locks in the
+        # same order and cannot deadlock each other.
+        fresh.sort(key=lambda i: (i.object_id, i.kind, i.due_on))
         # ...and let the unique key settle races with a run that is doing the same right now.
         Reminder.objects.bulk_create(
             [

@@ -135,7 +135,7 @@ def approvers_for(request: AssetRequest) -> list:
     step = pending_step(request)
     if step == ApprovalStep.MANAGER:
         manager = request.department.manager
-        people = [manager] if manager else []
+        people = [manager] if manager and manager.is_active else []
         if not people or _is_own(request, manager):
             people = list(users_with_permission("requests_app.decide_any_request"))
     elif step == ApprovalStep.IT:

@@ -2,9 +2,12 @@
 so the asset can be repaired again later without a stale open record in the way."""
 
 import pytest
+from django.contrib.auth.models import Permission
 
 from assets import lifecycle
-from tests.factories import it_robot, make_asset
+from requests_app.services import approvers_for
+from tests.factories import it_robot, make_asset, make_user
+from tests.request_factories import make_request, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -41,3 +44,16 @@ def test_a_reinstated_asset_can_go_into_maintenance_again():
 
     assert asset.maintenance_records.count() == 2
     assert asset.maintenance_records.filter(closed_at__isnull=True).count() == 1
+
+
+def test_a_request_whose_manager_has_left_goes_to_those_who_may_decide_any():
+    """Otherwise its reminders (and notifications) go to nobody."""
+    team = make_team()
+    request = make_request(team)
+    deputy = make_user("employee", username="deputy")
+    deputy.user_permissions.add(Permission.objects.get(codename="decide_any_request"))
+    team.manager.is_active = False
+    team.manager.save(update_fields=["is_active"])
+    request.department.refresh_from_db()
+
+    assert [person.username for person in approvers_for(request)] == ["deputy"]
