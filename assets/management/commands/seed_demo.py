@@ -51,6 +51,7 @@ from assets.models import (
     Profile,
     Vendor,
 )
+from maintenance.models import MaintenanceRecord
 
 from ._demo_data import (
     AUDITOR,
@@ -107,9 +108,11 @@ class DemoClock:
     def installed(self) -> Iterator[DemoClock]:
         """Patch Django's idea of "now" for the duration, and restore it afterwards."""
         created_at = Asset._meta.get_field("created_at")
+        opened_at = MaintenanceRecord._meta.get_field("opened_at")
         with (
             mock.patch("django.utils.timezone.now", self.now),
             mock.patch.object(created_at, "_get_default", self.now),
+            mock.patch.object(opened_at, "_get_default", self.now),
         ):
             yield self
 
