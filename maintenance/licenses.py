@@ -27,6 +27,7 @@ User = get_user_model()
 
 KEY_PERMISSION = "maintenance.view_license_key"
 MASK = "••••••••"
+MAX_SEATS = 10_000_000
 # Assets whose seats count as "left": nobody uses them any more.
 GONE_STATUSES = (AssetStatus.RETIRED, AssetStatus.DISPOSED)
 
@@ -77,13 +78,14 @@ def visible_licenses(user, queryset: QuerySet | None = None) -> QuerySet:
     held = LicenseSeat.objects.filter(license=OuterRef("pk"), released_at__isnull=True).filter(
         Q(user=user) | Q(asset__in=visible_assets(user).values("pk"))
     )
+    owned = Q(owner=user)  # the person told about its renewal can open it (key still masked)
     if user.managed_departments.exists():
         held = LicenseSeat.objects.filter(license=OuterRef("pk"), released_at__isnull=True).filter(
             Q(user=user)
             | Q(user__profile__department__manager=user)
             | Q(asset__in=visible_assets(user).values("pk"))
         )
-    return queryset.filter(Exists(held))
+    return queryset.filter(Exists(held) | owned)
 
 
 def visible_seats(user, license: SoftwareLicense) -> QuerySet:
@@ -129,11 +131,11 @@ def _clean(fields: dict, *, current: SoftwareLicense | None = None, seats_used: 
     if "seats" in data or current is None:
         try:
             seats = int(data.get("seats"))
-            if seats < 1:
+            if not 1 <= seats <= MAX_SEATS:
                 raise ValueError
             data["seats"] = seats
         except (TypeError, ValueError):
-            errors["seats"] = "How many seats: a whole number, at least 1."
+            errors["seats"] = f"How many seats: a whole number from 1 to {MAX_SEATS:,}."
         else:
             if seats < seats_used:
                 errors["seats"] = (
@@ -333,7 +335,9 @@ def release_seat(seat: LicenseSeat, *, actor, reason: str = "") -> LicenseSeat:
 def release_seats_of(user, *, actor, reason: str) -> int:
     """Release every seat a person holds (offboarding); returns how many."""
     count = 0
-    for seat in LicenseSeat.objects.filter(user=user, released_at__isnull=True):
+    # Licence order, so two offboardings sharing licences lock them in the same order.
+    seats = LicenseSeat.objects.filter(user=user, released_at__isnull=True)
+    for seat in seats.order_by("license_id", "pk"):
         release_seat(seat, actor=actor, reason=reason)
         count += 1
     return count

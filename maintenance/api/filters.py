@@ -25,6 +25,8 @@ class LicenseFilterSet(django_filters.FilterSet):
         field_name="owner__username", lookup_expr="iexact", label="Owner (username)"
     )
     expiring = django_filters.NumberFilter(
+        min_value=0,
+        max_value=3650,
         method="expiring_within",
         label="Expiring within this many days (today included; not those expired already)",
     )
@@ -62,7 +64,7 @@ class LicenseFilterSet(django_filters.FilterSet):
 
     def by_vendor(self, queryset: QuerySet, name: str, value: str) -> QuerySet:
         value = value.strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit() and len(value) <= 12:
             return queryset.filter(vendor_id=int(value))
         return queryset.filter(vendor__name__iexact=value)
 
@@ -93,7 +95,9 @@ class RecordFilterSet(django_filters.FilterSet):
         field_name="closed_at", lookup_expr="isnull", label="Still open (true) or done (false)"
     )
     supplier = django_filters.CharFilter(lookup_expr="icontains", label="Supplier contains")
-    plan = django_filters.NumberFilter(field_name="plan_id", label="Preventive plan (id)")
+    plan = django_filters.NumberFilter(
+        field_name="plan_id", min_value=1, max_value=2**31 - 1, label="Preventive plan (id)"
+    )
     warranty_covered = django_filters.BooleanFilter(label="Covered by the warranty")
     opened_after = django_filters.DateFilter(
         field_name="opened_at", lookup_expr="date__gte", label="Opened on or after"

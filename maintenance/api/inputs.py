@@ -217,8 +217,12 @@ class RenewInput(StrictInput, serializers.Serializer):
         required=False,
         allow_null=True,
         min_value=1,
+        max_value=10_000_000,
         help_text="The seats of the new term; leave out to keep them.",
-        error_messages={"min_value": "How many seats: a whole number, at least 1."},
+        error_messages={
+            "min_value": "How many seats: a whole number, at least 1.",
+            "max_value": "At most 10,000,000 seats.",
+        },
     )
     renewed_on = date_input(required=False, allow_null=True, help_text="Defaults to today.")
     note = text_input(help_text="e.g. the order number or the terms agreed.")

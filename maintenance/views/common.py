@@ -13,6 +13,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Page, Paginator
 from django.db.models import Model, QuerySet
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 
 User = get_user_model()
@@ -66,7 +67,7 @@ def _show(value: Any, names: dict[Any, str] | None = None) -> str:
     if isinstance(value, bool):
         return "Yes" if value else "No"
     if isinstance(value, datetime.datetime):
-        return f"{value:%-d %b %Y, %H:%M}"
+        return f"{timezone.localtime(value):%-d %b %Y, %H:%M}"
     if isinstance(value, datetime.date):
         return f"{value:%-d %b %Y}"
     if isinstance(value, Decimal):

@@ -192,7 +192,7 @@ class LogWorkView(View):
         if form.asset is not None:
             initial["asset"] = form.asset.tag
         plan_id = request.GET.get("plan", "")
-        if plan_id.isdigit():
+        if plan_id.isascii() and plan_id.isdigit() and len(plan_id) <= 9:
             plan = form.fields["plan"].queryset.filter(pk=int(plan_id)).first()
             if plan is not None:
                 initial.update(plan=plan.pk, kind=plan.kind, title=plan.title)
