@@ -68,6 +68,15 @@ def with_usage(queryset: QuerySet) -> QuerySet:
     )
 
 
+def _own_seats(user) -> Q:
+    """Seats a person who does not read every licence may see: theirs, those on assets they may
+    see, and (for a manager) their people's."""
+    scope = Q(user=user) | Q(asset__in=visible_assets(user).values("pk"))
+    if user.managed_departments.exists():
+        scope |= Q(user__profile__department__manager=user)
+    return scope
+
+
 def visible_licenses(user, queryset: QuerySet | None = None) -> QuerySet:
     """IT staff and auditors see every licence; others those they or their visible assets hold."""
     queryset = SoftwareLicense.objects.all() if queryset is None else queryset
@@ -75,16 +84,10 @@ def visible_licenses(user, queryset: QuerySet | None = None) -> QuerySet:
         return queryset.none()
     if user.has_perm("maintenance.view_softwarelicense"):
         return queryset
-    held = LicenseSeat.objects.filter(license=OuterRef("pk"), released_at__isnull=True).filter(
-        Q(user=user) | Q(asset__in=visible_assets(user).values("pk"))
+    held = LicenseSeat.objects.filter(
+        _own_seats(user), license=OuterRef("pk"), released_at__isnull=True
     )
     owned = Q(owner=user)  # the person told about its renewal can open it (key still masked)
-    if user.managed_departments.exists():
-        held = LicenseSeat.objects.filter(license=OuterRef("pk"), released_at__isnull=True).filter(
-            Q(user=user)
-            | Q(user__profile__department__manager=user)
-            | Q(asset__in=visible_assets(user).values("pk"))
-        )
     return queryset.filter(Exists(held) | owned)
 
 
@@ -93,10 +96,7 @@ def visible_seats(user, license: SoftwareLicense) -> QuerySet:
     seats = license.seat_assignments.select_related("user", "asset", "assigned_by", "released_by")
     if user.has_perm("maintenance.view_softwarelicense"):
         return seats
-    scope = Q(user=user) | Q(asset__in=visible_assets(user).values("pk"))
-    if user.managed_departments.exists():
-        scope |= Q(user__profile__department__manager=user)
-    return seats.filter(scope)
+    return seats.filter(_own_seats(user))
 
 
 # --- creating and changing ---------------------------------------------------------------------

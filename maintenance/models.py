@@ -6,6 +6,7 @@ and it is kept out of the licence's history table so that no history view can le
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from decimal import Decimal
 
@@ -24,8 +25,6 @@ MONEY = {"max_digits": 12, "decimal_places": 2}
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day ``months`` later, clamped to the month's end (31 Jan + 1 month = 28/29 Feb)."""
-    import calendar
-
     index = day.month - 1 + months
     year, month = day.year + index // 12, index % 12 + 1
     last_day = calendar.monthrange(year, month)[1]

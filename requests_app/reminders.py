@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import functools
 from collections.abc import Iterator
 
 from django.conf import settings
@@ -17,17 +18,6 @@ from .models import Approval, AssetRequest
 from .services import approvers_for, pending_step
 
 
-def _approvers(request: AssetRequest, step: str, cache: dict) -> set[int]:
-    """``approvers_for(request)``, with the IT approvers read once per run (not per request)."""
-    if step != ApprovalStep.IT:
-        return {person.pk for person in approvers_for(request)}
-    if "it" not in cache:
-        cache["it"] = list(users_with_permission("requests_app.second_approve_request"))
-    excluded = {a.decided_by_id for a in request.approvals.all()}
-    excluded |= {request.requester_id, request.for_user_id}
-    return {person.pk for person in cache["it"] if person.pk not in excluded}
-
-
 def requests_waiting(today: datetime.date) -> Iterator[Due]:
     """Each waiting step is reminded once, ``ITAM_REQUEST_REMINDER_DAYS`` after it began."""
     wait = datetime.timedelta(days=settings.ITAM_REQUEST_REMINDER_DAYS)
@@ -36,7 +26,8 @@ def requests_waiting(today: datetime.date) -> Iterator[Due]:
         .select_related("department__manager", "requester", "for_user", "category")
         .prefetch_related(Prefetch("approvals", queryset=Approval.objects.order_by("decided_at")))
     )
-    cache: dict = {}  # who may decide, read once per run rather than once per request
+    # Who holds each deciding permission, read once per run rather than once per request.
+    people_with = functools.cache(lambda codename: list(users_with_permission(codename)))
     for request in waiting:
         step = pending_step(request)
         if step is None:
@@ -53,7 +44,7 @@ def requests_waiting(today: datetime.date) -> Iterator[Due]:
         due_on = timezone.localdate(began) + wait
         if due_on > today:
             continue
-        people = _approvers(request, step, cache)
+        people = {p.pk for p in approvers_for(request, people_with=people_with)}
         days = (today - timezone.localdate(began)).days
         what = f"#{request.pk} {request.quantity} × {request.category} for {request.for_whom}"
         yield Due(

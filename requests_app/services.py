@@ -9,6 +9,7 @@ engine; nothing here writes an asset's status.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
 from dataclasses import dataclass
 from decimal import Decimal, InvalidOperation
 
@@ -130,20 +131,28 @@ def can_decide(user, request: AssetRequest) -> bool:
     return user.pk not in first and user.has_perm("requests_app.second_approve_request")
 
 
-def approvers_for(request: AssetRequest) -> list:
-    """Who is asked to decide the pending step (never the requester or the person it is for)."""
+def _people_with(codename: str) -> list:
+    return list(users_with_permission(codename))
+
+
+def approvers_for(
+    request: AssetRequest, *, people_with: Callable[[str], list] = _people_with
+) -> list:
+    """Who is asked to decide the pending step (never the requester or the person it is for).
+
+    ``people_with(codename)`` lists who holds a permission; a caller going through many requests
+    (the daily reminder) passes a memoised one, so the lookups run once per run.
+    """
     step = pending_step(request)
     if step == ApprovalStep.MANAGER:
         manager = request.department.manager
         people = [manager] if manager and manager.is_active else []
         if not people or _is_own(request, manager):
-            people = list(users_with_permission("requests_app.decide_any_request"))
+            people = people_with("requests_app.decide_any_request")
     elif step == ApprovalStep.IT:
         first = {a.decided_by_id for a in request.approvals.all()}
         people = [
-            p
-            for p in users_with_permission("requests_app.second_approve_request")
-            if p.pk not in first
+            p for p in people_with("requests_app.second_approve_request") if p.pk not in first
         ]
     else:
         people = []
