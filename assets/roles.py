@@ -34,6 +34,18 @@ _RECORDS = ["wiperecord", "disposalrecord"]
 
 EMPLOYEES, MANAGERS, IT_STAFF, AUDITORS = "Employees", "Managers", "IT staff", "Auditors"
 
+# Auditors run audits end to end; IT staff can too (small teams audit their own stock rooms).
+_AUDIT_WORK = [
+    "view_auditsession",
+    "add_auditsession",
+    "scan_auditsession",
+    "close_auditsession",
+    "apply_auditsession",
+    "print_tags",
+    "view_auditscan",
+    "view_auditline",
+]
+
 # role -> {app_label: [codenames]}
 ROLES: dict[str, dict[str, list[str]]] = {
     EMPLOYEES: {},
@@ -59,6 +71,7 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "receive_purchaseorder",
             "view_budget",
         ],
+        "audits": _AUDIT_WORK,
     },
     AUDITORS: {
         "assets": ["view_asset", "mark_missing_asset", "mark_found_asset"]
@@ -71,6 +84,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
             "view_softwarelicense",
             "view_licenseseat",
         ],
+        # Assets change only through audit outcomes (lifecycle moves that name the audit).
+        "audits": _AUDIT_WORK,
     },
 }
 

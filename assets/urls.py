@@ -1,5 +1,7 @@
 from django.urls import include, path
 
+from audits.views.tags import asset_qr
+
 from . import views
 from .views.acceptance import AcceptView, ReportProblemView, confirm_receipt
 
@@ -10,6 +12,8 @@ urlpatterns = [
     path("new/", views.AssetCreateView.as_view(), name="create"),
     path("bulk/", include("assets.urls_bulk")),
     path("<str:tag>/", views.AssetDetailView.as_view(), name="detail"),
+    # The asset's QR code (encodes its /t/<tag> short link) as a download: qr.png or qr.svg.
+    path("<str:tag>/qr.<str:fmt>", asset_qr, name="qr"),
     path("<str:tag>/edit/", views.AssetEditView.as_view(), name="edit"),
     path("<str:tag>/confirm-receipt/", confirm_receipt, name="confirm-receipt"),
     path("<str:tag>/accept/", AcceptView.as_view(), name="accept"),

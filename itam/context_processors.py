@@ -22,7 +22,7 @@ SECTION_LINKS: tuple[tuple[str, str, str], ...] = (
     ("Reports", "reports:index", "assets.view_asset"),
     ("Maintenance", "maintenance:list", ""),
     ("Licences", "maintenance:licenses", ""),
-    ("Audits", "audits:list", ""),
+    ("Audits", "audits:list", "audits.view_auditsession"),
 )
 APPROVER_PERMISSIONS = ("requests_app.decide_any_request", "requests_app.second_approve_request")
 

@@ -30,6 +30,7 @@ urlpatterns = [
     path("reports/", include("assets.urls_reports")),
     # /maintenance/... and /licenses/...: one app, one namespace ("maintenance:").
     path("", include("maintenance.urls")),
+    path("audits/", include("audits.urls")),
     path("t/<str:tag>", views.short_link, name="short-link"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read/", views.inbox_read, name="inbox-read"),

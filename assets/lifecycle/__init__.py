@@ -896,11 +896,15 @@ RELOCATABLE = (S.IN_STOCK, S.DEPLOYED, S.IN_MAINTENANCE, S.RETIRED)
 RELOCATE_PERMISSION = "assets.change_asset"  # where an asset is is one of its editable details
 
 
-def check_relocate_permission(actor) -> None:
-    """Relocating edits where the asset is: it needs ``assets.change_asset`` (IT staff)."""
+def check_relocate_permission(actor, permission: str = RELOCATE_PERMISSION) -> None:
+    """Relocating edits where the asset is: it needs ``assets.change_asset`` (IT staff).
+
+    An audit's "move here" outcome passes its own permission, so auditors can carry out what
+    their audit found without being able to edit assets otherwise.
+    """
     if actor is None or not actor.is_authenticated or not actor.is_active:
         raise MoveNotPermitted("Sign in to change assets.")
-    if not actor.has_perm(RELOCATE_PERMISSION):
+    if not actor.has_perm(permission):
         raise MoveNotPermitted("Your role does not allow you to move assets to another location.")
 
 
@@ -926,9 +930,16 @@ def relocation_refusal(asset: Asset, location: Location) -> str:
     return ""
 
 
-def relocate(asset: Asset, *, actor, reason: str = "", location: Location) -> Asset:
+def relocate(
+    asset: Asset,
+    *,
+    actor,
+    reason: str = "",
+    location: Location,
+    permission: str = RELOCATE_PERMISSION,
+) -> Asset:
     """Carry an asset to another place; status and holder stay, the history says from where."""
-    check_relocate_permission(actor)
+    check_relocate_permission(actor, permission)
     if location is None:
         raise ValidationError({"location": "Choose where the asset goes."})
     with transaction.atomic():

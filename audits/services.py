@@ -1,0 +1,684 @@
+"""The audit's rules: start one, record scans, close it into a reconciliation, apply outcomes.
+
+Views and the API call these and nothing else. Assets change only through ``assets.lifecycle``
+(relocate, mark missing, mark found), each with a history reason that names the audit; the one
+field an audit writes directly is ``next_audit_date``, which is not a lifecycle state.
+"""
+
+from __future__ import annotations
+
+import datetime
+import re
+from collections import defaultdict
+from dataclasses import dataclass, field
+from urllib.parse import unquote, urlsplit
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Min, Q, QuerySet
+from django.utils import timezone
+
+from assets import lifecycle
+from assets.choices import ACTIVE_STATUSES, AssetStatus, Condition
+from assets.models import Asset, Category, Location
+from itam.errors import Conflict
+
+from .choices import ACTION_OUTCOME, Action, AuditStatus, Outcome, ScanResult
+from .models import CODE_MAX_LENGTH, AuditLine, AuditScan, AuditSession
+
+User = get_user_model()
+
+VIEW = "audits.view_auditsession"
+START = "audits.add_auditsession"
+SCAN = "audits.scan_auditsession"
+CLOSE = "audits.close_auditsession"
+APPLY = "audits.apply_auditsession"
+PRINT_TAGS = "audits.print_tags"
+
+# What the register expects to find on the floor. Missing assets are not expected (the register
+# already says they are gone); retired, disposed and on-order ones are flagged when seen.
+EXPECTED_STATUSES = ACTIVE_STATUSES
+_FLAGGED_RESULTS = {
+    AssetStatus.RETIRED: ScanResult.RETIRED,
+    AssetStatus.DISPOSED: ScanResult.DISPOSED,
+    AssetStatus.ON_ORDER: ScanResult.ON_ORDER,
+}
+_SHORT_LINK = re.compile(r"/t/([^/?#]+)/?$")
+
+
+class AuditClosed(Conflict):
+    """Scanning into, or closing again, an audit that is closed (HTTP 409)."""
+
+    code = "audit_closed"
+
+
+class AuditOpen(Conflict):
+    """Applying outcomes of an audit that is still open (HTTP 409)."""
+
+    code = "audit_open"
+
+
+def require(user, permission: str, doing: str) -> None:
+    """Refuse with a message that says what the role lacks (a 403)."""
+    if user is None or not user.is_authenticated or not user.is_active:
+        raise PermissionDenied("Sign in to work with audits.")
+    if not user.has_perm(permission):
+        raise PermissionDenied(f"Your role does not allow you to {doing}.")
+
+
+def visible_audits(user) -> QuerySet:
+    """Auditors and IT staff see every audit; nobody else sees any."""
+    if user.is_authenticated and user.has_perm(VIEW):
+        return AuditSession.objects.all()
+    return AuditSession.objects.none()
+
+
+# --- places ---------------------------------------------------------------------------------
+
+
+class Places:
+    """The location tree in memory (one query): subtrees, ancestors and full names.
+
+    Sites have hundreds of locations, not millions, so one read beats a query per level.
+    """
+
+    def __init__(self) -> None:
+        rows = Location.objects.values_list("pk", "parent_id", "name")
+        self.parent: dict[int, int | None] = {}
+        self.name: dict[int, str] = {}
+        self.children: dict[int | None, list[int]] = defaultdict(list)
+        for pk, parent_id, name in rows:
+            self.parent[pk] = parent_id
+            self.name[pk] = name
+            self.children[parent_id].append(pk)
+
+    def subtree(self, root_id: int) -> set[int]:
+        found, frontier = {root_id}, [root_id]
+        while frontier:
+            frontier = [c for pk in frontier for c in self.children.get(pk, ()) if c not in found]
+            found.update(frontier)
+        return found
+
+    def ancestors(self, pk: int) -> list[int]:
+        """``pk`` and the places above it, nearest first."""
+        chain, seen = [], set()
+        node: int | None = pk
+        while node is not None and node not in seen and node in self.parent:
+            seen.add(node)
+            chain.append(node)
+            node = self.parent[node]
+        return chain
+
+    def full_name(self, pk: int | None) -> str:
+        if pk is None:
+            return "no recorded place"
+        return " › ".join(self.name[p] for p in reversed(self.ancestors(pk)))
+
+    def consistent(self, register_id: int | None, found_id: int) -> bool:
+        """The register agrees with where it was found: the same place, or one inside the other.
+
+        Found in "Building A" (the auditor did not say which room) agrees with "Building A › Room
+        101"; found in "Room 102" does not agree with "Room 101".
+        """
+        if register_id is None:
+            return False
+        return register_id in self.subtree(found_id) or register_id in self.ancestors(found_id)
+
+
+def scope_ids(session: AuditSession, places: Places | None = None) -> set[int]:
+    return (places or Places()).subtree(session.location_id)
+
+
+def expected_assets(session: AuditSession, places: Places | None = None) -> QuerySet:
+    """What the register says should be found in the audit's scope, now."""
+    queryset = Asset.objects.filter(
+        location_id__in=scope_ids(session, places), status__in=EXPECTED_STATUSES
+    )
+    if session.category_id:
+        queryset = queryset.filter(category_id=session.category_id)
+    return queryset
+
+
+# --- starting -------------------------------------------------------------------------------
+
+
+def start_audit(
+    *,
+    actor,
+    location: Location | None,
+    category: Category | None = None,
+    auditor=None,
+    due_date: datetime.date | None = None,
+    notes: str = "",
+) -> AuditSession:
+    require(actor, START, "start audits")
+    errors: dict[str, str] = {}
+    if location is None:
+        errors["location"] = "Choose the location to audit (everything under it is included)."
+    auditor = auditor or actor
+    if not auditor.is_active:
+        errors["auditor"] = f"{auditor.get_username()} is inactive: choose a current person."
+    elif not auditor.has_perm(SCAN):
+        errors["auditor"] = (
+            f"{auditor.get_username()} cannot record scans: give them the Auditors or IT staff "
+            "role, or choose someone who has it."
+        )
+    if due_date is not None and due_date < timezone.localdate():
+        errors["due_date"] = "The due date is in the past: choose today or a later day."
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        duplicate = (
+            AuditSession.objects.select_for_update()
+            .filter(location=location, category=category, status=AuditStatus.OPEN)
+            .first()
+        )
+        if duplicate is not None:
+            raise Conflict(
+                f"{duplicate.reference} is already open for {location}"
+                + (f" ({category})" if category else "")
+                + ": scan into it, or close it first.",
+                audit=duplicate.pk,
+            )
+        session = AuditSession(
+            location=location,
+            category=category,
+            auditor=auditor,
+            due_date=due_date,
+            notes=(notes or "").strip(),
+            created_by=actor,
+        )
+        session._change_reason = "Audit started"
+        session.save()
+    return session
+
+
+# --- scanning -------------------------------------------------------------------------------
+
+
+def parse_code(raw: str | None) -> str:
+    """The tag in what a scanner or a person gave: a tag, or a QR code's ``…/t/<tag>`` URL."""
+    code = (raw or "").strip()
+    if not code:
+        raise ValidationError({"tag": "Scan a code or type a tag."})
+    if "/t/" in code:
+        match = _SHORT_LINK.search(urlsplit(code).path if "://" in code else code)
+        if match:
+            code = unquote(match.group(1)).strip()
+    if len(code) > CODE_MAX_LENGTH:
+        raise ValidationError(
+            {"tag": f"That code is {len(code)} characters long; a tag has at most 40."}
+        )
+    if any(ord(ch) < 32 for ch in code):
+        raise ValidationError({"tag": "That code has control characters: scan or type it again."})
+    return code
+
+
+def find_asset(code: str) -> Asset | None:
+    """The asset with this tag: exact first (the index), then case-blind (typed by hand)."""
+    related = ("location", "category")
+    asset = Asset.objects.select_related(*related).filter(tag=code).first()
+    if asset is None and code.upper() != code:
+        asset = Asset.objects.select_related(*related).filter(tag=code.upper()).first()
+    if asset is None:
+        asset = Asset.objects.select_related(*related).filter(tag__iexact=code).first()
+    return asset
+
+
+@dataclass
+class ScanAnswer:
+    scan: AuditScan
+    created: bool
+
+    @property
+    def result(self) -> str:
+        return self.scan.result
+
+    @property
+    def message(self) -> str:
+        if self.created:
+            return self.scan.message
+        who = self.scan.scanned_by.get_full_name() or self.scan.scanned_by.get_username()
+        when = timezone.localtime(self.scan.scanned_at).strftime("%H:%M")
+        return f"Already scanned at {when} by {who}. {self.scan.message}"
+
+
+def _answer(asset: Asset | None, found_id: int, places: Places) -> tuple[str, str]:
+    """The result and the sentence shown to the auditor."""
+    if asset is None:
+        return ScanResult.UNKNOWN, "Unknown tag: no asset in the register has it."
+    where = places.full_name(asset.location_id)
+    if asset.status in _FLAGGED_RESULTS:
+        result = _FLAGGED_RESULTS[asset.status]
+        return result, {
+            ScanResult.RETIRED: f"{asset.tag} is retired: it should be awaiting disposal.",
+            ScanResult.DISPOSED: (
+                f"{asset.tag} was disposed of: it should not be here. Set it aside and tell IT."
+            ),
+            ScanResult.ON_ORDER: f"{asset.tag} is still on order: IT should receive it first.",
+        }[result]
+    if asset.status == AssetStatus.MISSING:
+        return (
+            ScanResult.WAS_MISSING,
+            f"{asset.tag} is marked missing: found here. The audit will list it to mark found.",
+        )
+    if places.consistent(asset.location_id, found_id):
+        return ScanResult.EXPECTED, f"{asset.tag} {asset.name}: expected here."
+    return (
+        ScanResult.ELSEWHERE,
+        f"{asset.tag} {asset.name} belongs elsewhere: the register has it at {where}.",
+    )
+
+
+def record_scan(
+    session: AuditSession,
+    *,
+    actor,
+    code: str | None,
+    found_at: Location | None = None,
+    condition: str = "",
+) -> ScanAnswer:
+    """Record one code in an open audit; scanning it again returns the first scan unchanged."""
+    require(actor, SCAN, "record audit scans")
+    code = parse_code(code)
+    if condition and condition not in Condition.values:
+        raise ValidationError(
+            {"condition": f"Choose a condition: {', '.join(Condition.values)} (or leave it empty)."}
+        )
+    if not session.is_open:
+        raise _closed(session)
+    places = Places()
+    found_id = found_at.pk if found_at is not None else session.location_id
+    if found_id not in places.subtree(session.location_id):
+        raise ValidationError(
+            {
+                "location": f"{places.full_name(found_id)} is outside this audit, which covers "
+                f"{places.full_name(session.location_id)} and the places under it."
+            }
+        )
+    asset = find_asset(code)
+    key = asset.tag if asset is not None else code
+    existing = (
+        AuditScan.objects.select_related("scanned_by").filter(session=session, code=key).first()
+    )
+    if existing is not None:
+        return ScanAnswer(existing, created=False)
+    result, message = _answer(asset, found_id, places)
+    try:
+        with transaction.atomic():
+            scan = AuditScan.objects.create(
+                session=session,
+                code=key,
+                asset=asset,
+                scanned_by=actor,
+                found_at_id=found_id,
+                register_location_id=asset.location_id if asset else None,
+                condition=condition,
+                result=result,
+                message=message[:300],
+            )
+            # The insert waited for any closing in progress (the foreign key's share lock), so a
+            # fresh read of the status decides: a scan never lands in a closed audit.
+            if AuditSession.objects.filter(pk=session.pk, status=AuditStatus.OPEN).count() == 0:
+                raise _closed(AuditSession.objects.get(pk=session.pk))
+    except IntegrityError:
+        # Someone scanned the same code a moment ago: theirs stands.
+        existing = AuditScan.objects.select_related("scanned_by").get(session=session, code=key)
+        return ScanAnswer(existing, created=False)
+    scan.scanned_by = actor
+    return ScanAnswer(scan, created=True)
+
+
+def _closed(session: AuditSession) -> AuditClosed:
+    when = (
+        timezone.localtime(session.closed_at).strftime("%Y-%m-%d %H:%M")
+        if session.closed_at
+        else ""
+    )
+    return AuditClosed(
+        f"{session.reference} was closed{' at ' + when if when else ''}: it takes no more scans. "
+        "Start a new audit to scan again.",
+        audit=session.pk,
+    )
+
+
+def progress(session: AuditSession) -> dict:
+    """How far the walk has got: expected, found of those expected, and scans by result."""
+    places = Places()
+    expected = expected_assets(session, places)
+    by_result = dict(
+        session.scans.order_by()
+        .values_list("result")
+        .annotate(n=Count("pk"))
+        .values_list("result", "n")
+    )
+    seen_expected = expected.filter(audit_scans__session=session).count()
+    total = expected.count() if session.is_open else (session.expected_count or 0)
+    return {
+        "expected": total,
+        "seen_expected": seen_expected,
+        "scanned": sum(by_result.values()),
+        "by_result": by_result,
+    }
+
+
+# --- closing --------------------------------------------------------------------------------
+
+
+@dataclass
+class Line:
+    outcome: str
+    code: str
+    asset: Asset | None = None
+    scan: AuditScan | None = None
+    register_location_id: int | None = None
+    found_location_id: int | None = None
+
+
+@dataclass
+class Reconciliation:
+    session: AuditSession
+    lines: list = field(default_factory=list)
+    expected: int | None = None
+
+    def codes(self, outcome: str) -> list[str]:
+        return sorted(line.code for line in self.lines if line.outcome == outcome)
+
+    def as_dict(self) -> dict:
+        """The API's shape: the four contract lists, then the extras."""
+        return {
+            "id": self.session.pk,
+            "reference": self.session.reference,
+            "status": self.session.status,
+            "closed_at": self.session.closed_at,
+            "expected": self.session.expected_count,
+            "found": self.codes(Outcome.FOUND),
+            "misplaced": self.codes(Outcome.MISPLACED),
+            "missing": self.codes(Outcome.MISSING),
+            "unknown": self.codes(Outcome.UNKNOWN),
+            "recovered": self.codes(Outcome.RECOVERED),
+            "flagged": self.codes(Outcome.FLAGGED),
+        }
+
+
+def _outcome_of(scan: AuditScan, places: Places) -> str:
+    asset = scan.asset
+    if asset is None:
+        return Outcome.UNKNOWN
+    if asset.status in _FLAGGED_RESULTS:
+        return Outcome.FLAGGED
+    if asset.status == AssetStatus.MISSING:
+        return Outcome.RECOVERED
+    if places.consistent(asset.location_id, scan.found_at_id):
+        return Outcome.FOUND
+    return Outcome.MISPLACED
+
+
+def reconcile(session: AuditSession) -> Reconciliation:
+    """Compare the scans with the register as it is now (a preview while the audit is open)."""
+    places = Places()
+    report = Reconciliation(session)
+    scans = list(session.scans.select_related("asset").order_by("pk"))
+    seen = set()
+    for scan in scans:
+        if scan.asset_id:
+            seen.add(scan.asset_id)
+        report.lines.append(
+            Line(
+                outcome=_outcome_of(scan, places),
+                code=scan.code,
+                asset=scan.asset,
+                scan=scan,
+                register_location_id=scan.asset.location_id if scan.asset else None,
+                found_location_id=scan.found_at_id,
+            )
+        )
+    expected = expected_assets(session, places).exclude(pk__in=seen).only("pk", "tag", "location")
+    for asset in expected.order_by("tag"):
+        report.lines.append(
+            Line(
+                outcome=Outcome.MISSING,
+                code=asset.tag,
+                asset=asset,
+                register_location_id=asset.location_id,
+            )
+        )
+    report.expected = expected_assets(session, places).count()
+    return report
+
+
+def close_audit(session: AuditSession, *, actor) -> Reconciliation:
+    """Freeze the reconciliation into lines and move seen assets' next audit date on."""
+    require(actor, CLOSE, "close audits")
+    with transaction.atomic():
+        locked = AuditSession.objects.select_for_update().get(pk=session.pk)
+        if not locked.is_open:
+            raise _closed(locked)
+        report = reconcile(locked)
+        AuditLine.objects.bulk_create(
+            AuditLine(
+                session=locked,
+                outcome=line.outcome,
+                code=line.code,
+                asset=line.asset,
+                scan=line.scan,
+                register_location_id=line.register_location_id,
+                found_location_id=line.found_location_id,
+            )
+            for line in report.lines
+        )
+        _advance_next_audit(report)
+        locked.status = AuditStatus.CLOSED
+        locked.closed_at = timezone.now()
+        locked.closed_by = actor
+        locked.expected_count = report.expected
+        locked._change_reason = "Audit closed"
+        locked.save()
+    report.session = locked
+    session.status, session.closed_at, session.closed_by = (
+        locked.status,
+        locked.closed_at,
+        locked.closed_by,
+    )
+    session.expected_count = locked.expected_count
+    return report
+
+
+def _advance_next_audit(report: Reconciliation) -> None:
+    """Seen assets are next due one category interval from today (one UPDATE per interval)."""
+    seen_ids = [
+        line.asset.pk
+        for line in report.lines
+        if line.asset is not None
+        and line.outcome in (Outcome.FOUND, Outcome.MISPLACED, Outcome.RECOVERED)
+    ]
+    today = timezone.localdate()
+    by_interval: dict[int, list[int]] = defaultdict(list)
+    for pk, days in Asset.objects.filter(pk__in=seen_ids).values_list(
+        "pk", "category__audit_interval_days"
+    ):
+        by_interval[days].append(pk)
+    for days, ids in by_interval.items():
+        Asset.objects.filter(pk__in=ids).update(
+            next_audit_date=today + datetime.timedelta(days=days)
+        )
+
+
+def results(session: AuditSession) -> Reconciliation:
+    """A closed audit's frozen reconciliation, or the live preview of an open one."""
+    if session.is_open:
+        return reconcile(session)
+    report = Reconciliation(session)
+    for line in session.lines.select_related("asset", "scan").order_by("outcome", "code"):
+        report.lines.append(
+            Line(
+                outcome=line.outcome,
+                code=line.code,
+                asset=line.asset,
+                scan=line.scan,
+                register_location_id=line.register_location_id,
+                found_location_id=line.found_location_id,
+            )
+        )
+    report.expected = session.expected_count
+    return report
+
+
+# --- applying outcomes ----------------------------------------------------------------------
+
+
+@dataclass
+class ApplyReport:
+    action: str
+    applied: list[str] = field(default_factory=list)
+    refused: list[tuple[str, str]] = field(default_factory=list)
+
+    def as_dict(self) -> dict:
+        return {
+            "action": self.action,
+            "applied": self.applied,
+            "refused": [{"tag": tag, "message": message} for tag, message in self.refused],
+        }
+
+
+_MOVE_PERMISSION = {
+    Action.MOVE: APPLY,
+    Action.MARK_MISSING: "assets.mark_missing_asset",
+    Action.MARK_FOUND: "assets.mark_found_asset",
+}
+
+
+def apply_outcome(
+    session: AuditSession, *, actor, action: str, tags: list[str] | None = None
+) -> ApplyReport:
+    """Carry one outcome of a closed audit into the register, asset by asset, through the lifecycle.
+
+    Each asset moves in its own transaction and its line records it, so running it again applies
+    only what is left; an asset someone changed meanwhile is reported with the reason, not forced.
+    """
+    require(actor, APPLY, "apply audit outcomes")
+    if action not in Action.values:
+        raise ValidationError({"action": f"Choose one of: {', '.join(Action.values)}."})
+    action = Action(action)
+    require(actor, _MOVE_PERMISSION[action], Action(action).label.lower())
+    if session.is_open:
+        raise AuditOpen(
+            f"{session.reference} is still open: close it first, then apply its outcomes.",
+            audit=session.pk,
+        )
+    lines = list(
+        session.lines.filter(outcome=ACTION_OUTCOME[action], applied_at__isnull=True)
+        .select_related("asset", "found_location")
+        .order_by("code")
+    )
+    if tags is not None:
+        wanted = {t.strip() for t in tags if t and t.strip()}
+        known = {line.code for line in lines}
+        strangers = sorted(wanted - known)
+        if strangers:
+            raise ValidationError(
+                {
+                    "tags": f"Not waiting for “{Action(action).label}” in {session.reference}: "
+                    + ", ".join(strangers)
+                }
+            )
+        lines = [line for line in lines if line.code in wanted]
+    report = ApplyReport(action=action.value)
+    places = Places()
+    for line in lines:
+        try:
+            with transaction.atomic():
+                _apply_line(session, line, action=action, actor=actor, places=places)
+                line.applied_action = action.value
+                line.applied_at = timezone.now()
+                line.applied_by = actor
+                line.refusal = ""
+                line.save(update_fields=["applied_action", "applied_at", "applied_by", "refusal"])
+            report.applied.append(line.code)
+        except (Conflict, ValidationError) as error:
+            message = getattr(error, "message", None) or "; ".join(
+                getattr(error, "messages", [str(error)])
+            )
+            AuditLine.objects.filter(pk=line.pk).update(refusal=message[:500])
+            report.refused.append((line.code, message))
+    return report
+
+
+def _apply_line(session: AuditSession, line: AuditLine, *, action: str, actor, places) -> None:
+    asset = line.asset
+    ref = session.reference
+    if action == Action.MOVE:
+        target = line.found_location
+        before = places.full_name(line.register_location_id)
+        if asset.location_id == target.pk:
+            return  # someone already put it right
+        lifecycle.relocate(
+            asset,
+            actor=actor,
+            location=target,
+            reason=f"Audit {ref}: found at {target.full_name} (the register had {before})",
+            permission=APPLY,
+        )
+    elif action == Action.MARK_MISSING:
+        lifecycle.mark_missing(
+            asset,
+            actor=actor,
+            reason=f"Audit {ref}: not found at {places.full_name(session.location_id)}",
+        )
+    else:
+        lifecycle.mark_found(
+            asset,
+            actor=actor,
+            reason=f"Audit {ref}: found at {line.found_location.full_name}",
+            location=line.found_location,
+        )
+
+
+# --- what is due ----------------------------------------------------------------------------
+
+
+@dataclass
+class OverdueRow:
+    location_id: int | None
+    location_name: str
+    overdue: int
+    due_soon: int
+    oldest_due: datetime.date | None
+    open_audit: AuditSession | None = None
+
+
+def overdue_by_location(
+    today: datetime.date | None = None, *, soon_days: int = 30
+) -> list[OverdueRow]:
+    """Per location: assets whose audit is overdue or due soon, most overdue first (two queries)."""
+    today = today or timezone.localdate()
+    soon = today + datetime.timedelta(days=soon_days)
+    rows = (
+        Asset.objects.filter(status__in=EXPECTED_STATUSES, next_audit_date__lte=soon)
+        .order_by()
+        .values("location_id")
+        .annotate(
+            overdue=Count("pk", filter=Q(next_audit_date__lt=today)),
+            due_soon=Count("pk", filter=Q(next_audit_date__gte=today)),
+            oldest=Min("next_audit_date"),
+        )
+    )
+    places = Places()
+    open_audits = {
+        audit.location_id: audit
+        for audit in AuditSession.objects.filter(status=AuditStatus.OPEN).order_by("created_at")
+    }
+    result = [
+        OverdueRow(
+            location_id=row["location_id"],
+            location_name=places.full_name(row["location_id"]),
+            overdue=row["overdue"],
+            due_soon=row["due_soon"],
+            oldest_due=row["oldest"],
+            open_audit=open_audits.get(row["location_id"]),
+        )
+        for row in rows
+    ]
+    result.sort(key=lambda r: (r.oldest_due or today, -r.overdue, r.location_name))
+    return result

@@ -1,0 +1,23 @@
+"""Pages under /audits/: sessions, the scan page, reconciliation, tag sheets."""
+
+from django.urls import path
+
+from .views import sessions, tags
+
+app_name = "audits"
+
+urlpatterns = [
+    path("", sessions.AuditListView.as_view(), name="list"),
+    path("new/", sessions.AuditCreateView.as_view(), name="create"),
+    path("overdue/", sessions.OverdueView.as_view(), name="overdue"),
+    path("<int:pk>/", sessions.AuditDetailView.as_view(), name="detail"),
+    path("<int:pk>/scan/", sessions.ScanView.as_view(), name="scan"),
+    path("<int:pk>/close/", sessions.close_view, name="close"),
+    path("<int:pk>/apply/", sessions.apply_view, name="apply"),
+    path("<int:pk>/report.csv", sessions.report_csv, name="report-csv"),
+    path("<int:pk>/report.pdf", sessions.report_pdf, name="report-pdf"),
+    # Tag sheets: the form, the print-ready page and the PDF (the PDF's URL is a contract).
+    path("tag-sheet/", tags.TagSheetView.as_view(), name="tag-sheet"),
+    path("tag-sheet/print/", tags.tag_sheet_print, name="tag-sheet-print"),
+    path("tag-sheet.pdf", tags.tag_sheet_pdf, name="tag-sheet-pdf"),
+]

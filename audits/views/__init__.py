@@ -1,0 +1,1 @@
+"""Audit pages: ``sessions`` (audits, scanning, reconciliation) and ``tags`` (QR codes, sheets)."""
