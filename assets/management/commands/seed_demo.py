@@ -53,6 +53,7 @@ from assets.models import (
 )
 from maintenance.models import MaintenanceRecord
 
+from ._demo_audits import seed_audits
 from ._demo_data import (
     AUDITOR,
     CATEGORIES,
@@ -177,6 +178,7 @@ class Command(BaseCommand):
             # Loaner bookings run from today onwards, on the real clock.
             loans = add_demo_loans(org.it_staff[0])
             upkeep = seed_maintenance(org.it_staff[0], org.it_staff[-1], rng)
+            audits = seed_audits(User.objects.get(username="olivia.reed"))
         self._print_summary(made, time.monotonic() - started)
         self.stdout.write(
             f"Requests and procurement: {requests['requests']} requests, "
@@ -187,6 +189,10 @@ class Command(BaseCommand):
             f"Maintenance and licences: {upkeep['licenses']} licences with {upkeep['seats']} "
             f"seats in use ({upkeep['leavers']} leaver still holding seats), {upkeep['plans']} "
             f"preventive plans, {upkeep['logged']} services logged."
+        )
+        self.stdout.write(
+            f"Audits: {audits['audits']} ({audits['scans']} scans; one closed with findings to "
+            "apply, one open)."
         )
         self._print_logins(org.logins)
 
