@@ -1,0 +1,1 @@
+"""The audits API: sessions, their scans, closing, results, applying outcomes, overdue places."""
