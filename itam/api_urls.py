@@ -11,7 +11,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from rest_framework.routers import DefaultRouter
 
 from assets.api.views import AssetViewSet, CategoryViewSet, DepartmentViewSet, LocationViewSet
-from audits.api.views import AuditViewSet
+from audits.api.views import AuditViewSet, LabelTemplateViewSet
 from itam.api_auth import TokenLoginView
 from itam.api_notifications import NotificationViewSet
 from maintenance.api.views import LicenseViewSet, MaintenancePlanViewSet, MaintenanceRecordViewSet
@@ -50,6 +50,7 @@ router.register("licenses", LicenseViewSet, basename="api-license")
 router.register("maintenance", MaintenanceRecordViewSet, basename="api-maintenance")
 router.register("maintenance-plans", MaintenancePlanViewSet, basename="api-maintenance-plan")
 router.register("audits", AuditViewSet, basename="api-audit")
+router.register("label-templates", LabelTemplateViewSet, basename="api-label-template")
 
 urlpatterns = [
     path("auth/token/", TokenLoginView.as_view(), name="api-token"),

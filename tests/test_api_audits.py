@@ -107,7 +107,7 @@ def test_a_room_of_ten_scanned_through_the_api_closes_to_exactly_its_reconciliat
 
     # And the live preview already says what closing will say
     preview = api.get(url(pk, "results")).json()
-    assert preview["status"] == "open" and preview["expected"] is None
+    assert preview["status"] == "open" and preview["expected"] == 10
     assert len(preview["missing"]) == 2 and preview["misplaced"] == [stray.tag]
 
     # When the auditor closes it
@@ -490,6 +490,51 @@ def test_overdue_places_list_counts_and_open_audits(site, auditor):
     assert bad.status_code == 400 and "days" in bad.json()["errors"]
 
 
+# --- label templates ----------------------------------------------------------------------------
+
+
+def test_label_templates_list_the_contract_names_with_their_geometry(auditor):
+    api = api_for(auditor)
+
+    templates = api.get("/api/v1/label-templates/").json()
+    one = api.get("/api/v1/label-templates/avery-5160/")
+
+    assert [t["slug"] for t in templates] == [
+        "avery-5160",
+        "avery-5163",
+        "avery-l7160",
+        "avery-l7651",
+        "avery-22805",
+        "thermal-62x29",
+    ]
+    assert one.status_code == 200
+    avery = one.json()
+    assert (avery["columns"], avery["rows"], avery["per_page"]) == (3, 10, 30)
+    assert (avery["page_width"], avery["page_height"], avery["paper"]) == (
+        215.9,
+        279.4,
+        "US Letter",
+    )
+    assert (avery["label_width"], avery["label_height"]) == (66.675, 25.4)
+    assert (avery["top"], avery["left"], avery["pitch_x"], avery["pitch_y"]) == (
+        12.7,
+        4.7625,
+        69.85,
+        25.4,
+    )
+    assert avery["pdf_url"] == "/audits/tag-sheet.pdf?template=avery-5160"
+    assert api.get("/api/v1/label-templates/avery-9999/").status_code == 404
+
+
+@pytest.mark.parametrize("role", ["employee", "manager"])
+def test_label_templates_are_for_those_who_print_tags(role):
+    answer = api_for(make_user(role)).get("/api/v1/label-templates/")
+
+    assert answer.status_code == 403
+    assert answer.json()["detail"] == "Your role does not allow you to print tag sheets."
+    assert APIClient().get("/api/v1/label-templates/").status_code == 401
+
+
 # --- query counts -------------------------------------------------------------------------------
 
 
@@ -575,6 +620,8 @@ def test_the_schema_documents_every_audit_endpoint_and_validates(tmp_path):
         ("/api/v1/audits/{id}/results/", "get"): {"200", "403", "404"},
         ("/api/v1/audits/{id}/apply/", "post"): {"200", "400", "403", "404", "409"},
         ("/api/v1/audits/overdue/", "get"): {"200", "400", "403"},
+        ("/api/v1/label-templates/", "get"): {"200", "403"},
+        ("/api/v1/label-templates/{slug}/", "get"): {"200", "403", "404"},
     }
     for (path, method), codes in expected.items():
         operation = paths[path][method]

@@ -382,6 +382,10 @@ class AuditResultLineSerializer(serializers.Serializer):
 
 
 class AuditResultsSerializer(AuditReconciliationSerializer):
+    expected = serializers.IntegerField(
+        allow_null=True,
+        help_text="Assets the register expected at closing; while open, those it expects now.",
+    )
     lines = AuditResultLineSerializer(many=True)
 
 
@@ -472,3 +476,33 @@ def overdue_row(row: Any) -> dict:
         "open_audit": audit.pk if audit is not None else None,
         "open_audit_reference": audit.reference if audit is not None else None,
     }
+
+
+# --- label templates -----------------------------------------------------------------------------
+
+
+class LabelTemplateSerializer(serializers.Serializer):
+    """A tag-sheet template's geometry (millimetres from the page's top-left corner)."""
+
+    slug = serializers.CharField(help_text="The `template` of /audits/tag-sheet.pdf.")
+    name = serializers.CharField()
+    description = serializers.CharField(source="option_text")
+    paper = serializers.CharField()
+    page_width = serializers.FloatField(help_text="mm")
+    page_height = serializers.FloatField(help_text="mm")
+    top = serializers.FloatField(help_text="mm from the page's top edge to the first label's.")
+    left = serializers.FloatField(help_text="mm from the page's left edge to the first label's.")
+    label_width = serializers.FloatField(help_text="mm")
+    label_height = serializers.FloatField(help_text="mm")
+    pitch_x = serializers.FloatField(help_text="mm from one label's left edge to the next one's.")
+    pitch_y = serializers.FloatField(help_text="mm from one label's top edge to the next one's.")
+    columns = serializers.IntegerField()
+    rows = serializers.IntegerField()
+    per_page = serializers.IntegerField()
+    corner_radius = serializers.FloatField(help_text="mm")
+    pdf_url = serializers.SerializerMethodField(
+        help_text="The sheet as PDF: add `&tags=IT-000001,IT-000002` and optionally `&start=n`."
+    )
+
+    def get_pdf_url(self, template: Any) -> str:
+        return f"{reverse('audits:tag-sheet-pdf')}?template={template.slug}"

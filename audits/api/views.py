@@ -18,7 +18,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -26,7 +26,7 @@ from rest_framework.response import Response
 from assets.api.serializers import ErrorSerializer, ValidationErrorSerializer
 from assets.models import Asset
 
-from .. import services
+from .. import labels, services
 from ..models import AuditScan, AuditSession
 from . import serializers as s
 from .filters import AuditFilterSet
@@ -62,13 +62,14 @@ READ = (services.VIEW, "Your role does not allow you to see audits.")
 
 
 class AuditPermission(BasePermission):
-    """Signed in (else 401); may read audits; then the action's own permission (else 403)."""
+    """Signed in (else 401); then the view's ``always`` permissions and the action's own
+    (else 403, with the message of the first one missing)."""
 
     def has_permission(self, request, view) -> bool:
         user = request.user
         if not (user and user.is_authenticated):
             return False
-        for permission, message in (READ, *view.required.get(view.action or "", ())):
+        for permission, message in (*view.always, *view.required.get(view.action or "", ())):
             if not user.has_perm(permission):
                 raise PermissionDenied(message)
         return True
@@ -167,6 +168,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     filterset_class = AuditFilterSet
     serializer_class = s.AuditSerializer
     lookup_value_regex = "[0-9]+"
+    always = [READ]
     required = {
         "create": [(services.START, "Your role does not allow you to start audits.")],
         "scans": [("audits.view_auditscan", "Your role does not allow you to see audit scans.")],
@@ -333,6 +335,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         by_pk = {asset.pk: asset for asset in assets}
         places = services.Places()
         data = report.as_dict()
+        data["expected"] = report.expected  # while open: what the register expects now
         data["lines"] = [s.result_line(line, places, by_pk) for line in lines]
         return Response(s.AuditResultsSerializer(data).data)
 
@@ -376,3 +379,42 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     def overdue(self, request: Request) -> Response:
         rows = services.overdue_by_location(soon_days=_days(request))
         return Response(s.AuditOverdueSerializer([s.overdue_row(r) for r in rows], many=True).data)
+
+
+# --- label templates -----------------------------------------------------------------------------
+
+TEMPLATE_NOT_FOUND = OpenApiResponse(
+    ErrorSerializer, description="No such template: see /api/v1/label-templates/."
+)
+
+
+@extend_schema(tags=["audits"])
+class LabelTemplateViewSet(viewsets.ViewSet):
+    """The tag-sheet templates and their geometry, for scripts that fetch sheets as PDF."""
+
+    permission_classes = [AuditPermission]
+    lookup_field = "slug"
+    lookup_value_regex = "[a-z0-9-]+"
+    # For whoever prints tag sheets, whether or not they may see audits.
+    always = [(services.PRINT_TAGS, "Your role does not allow you to print tag sheets.")]
+    required: dict = {}
+
+    @extend_schema(
+        summary="Tag-sheet templates",
+        description="Every label template with its page, margins, label size, pitch, rows and "
+        "columns (mm). Not paginated. Needs `audits.print_tags` (auditors and IT staff).",
+        responses={200: s.LabelTemplateSerializer(many=True), 403: FORBIDDEN},
+    )
+    def list(self, request: Request) -> Response:
+        rows = list(labels.TEMPLATES.values())
+        return Response(s.LabelTemplateSerializer(rows, many=True).data)
+
+    @extend_schema(
+        summary="One tag-sheet template",
+        responses={200: s.LabelTemplateSerializer, 403: FORBIDDEN, 404: TEMPLATE_NOT_FOUND},
+    )
+    def retrieve(self, request: Request, slug: str | None = None) -> Response:
+        template = labels.TEMPLATES.get(slug or "")
+        if template is None:
+            raise NotFound()
+        return Response(s.LabelTemplateSerializer(template).data)
