@@ -15,7 +15,7 @@ from urllib.parse import unquote, urlsplit
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Min, Q, QuerySet
 from django.utils import timezone
 
@@ -307,6 +307,8 @@ def record_scan(
     result, message = _answer(asset, found_id, places)
     try:
         with transaction.atomic():
+            if _share_lock_status(session.pk) != AuditStatus.OPEN:
+                raise _closed(AuditSession.objects.get(pk=session.pk))
             scan = AuditScan.objects.create(
                 session=session,
                 code=key,
@@ -318,16 +320,28 @@ def record_scan(
                 result=result,
                 message=message[:300],
             )
-            # The insert waited for any closing in progress (the foreign key's share lock), so a
-            # fresh read of the status decides: a scan never lands in a closed audit.
-            if AuditSession.objects.filter(pk=session.pk, status=AuditStatus.OPEN).count() == 0:
-                raise _closed(AuditSession.objects.get(pk=session.pk))
     except IntegrityError:
         # Someone scanned the same code a moment ago: theirs stands.
         existing = AuditScan.objects.select_related("scanned_by").get(session=session, code=key)
         return ScanAnswer(existing, created=False)
     scan.scanned_by = actor
     return ScanAnswer(scan, created=True)
+
+
+def _share_lock_status(session_id: int) -> str | None:
+    """Read the audit's status under a share lock (PostgreSQL ``FOR SHARE``).
+
+    Scanners share the lock, so phones never wait for each other; closing takes ``FOR UPDATE``,
+    so it waits for scans in flight and they wait for it, and each scan either lands before the
+    reconciliation is taken or is refused. (Django's foreign keys are checked only at commit, too
+    late to serve as this lock.) SQLite has one writer at a time, so a plain read does.
+    """
+    table = connection.ops.quote_name(AuditSession._meta.db_table)
+    lock = " FOR SHARE" if connection.vendor == "postgresql" else ""
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT status FROM {table} WHERE id = %s{lock}", [session_id])
+        row = cursor.fetchone()
+    return row[0] if row else None
 
 
 def _closed(session: AuditSession) -> AuditClosed:
