@@ -603,18 +603,24 @@ def apply_outcome(
     for line in lines:
         try:
             with transaction.atomic():
+                # Lock the line: two people pressing the same button apply each asset once.
+                locked = AuditLine.objects.select_for_update().get(pk=line.pk)
+                if locked.applied_at is not None:
+                    continue
                 _apply_line(session, line, action=action, actor=actor, places=places)
-                line.applied_action = action.value
-                line.applied_at = timezone.now()
-                line.applied_by = actor
-                line.refusal = ""
-                line.save(update_fields=["applied_action", "applied_at", "applied_by", "refusal"])
+                locked.applied_action = action.value
+                locked.applied_at = timezone.now()
+                locked.applied_by = actor
+                locked.refusal = ""
+                locked.save(update_fields=["applied_action", "applied_at", "applied_by", "refusal"])
             report.applied.append(line.code)
         except (Conflict, ValidationError) as error:
             message = getattr(error, "message", None) or "; ".join(
                 getattr(error, "messages", [str(error)])
             )
-            AuditLine.objects.filter(pk=line.pk).update(refusal=message[:500])
+            AuditLine.objects.filter(pk=line.pk, applied_at__isnull=True).update(
+                refusal=message[:500]
+            )
             report.refused.append((line.code, message))
     return report
 

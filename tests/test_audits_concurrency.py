@@ -64,3 +64,26 @@ def test_a_scan_racing_the_close_is_either_in_the_reconciliation_or_refused(atte
         # The scan came first: the close saw it.
         assert not isinstance(scan, Exception), scan
         assert line.outcome == "found" and line.scan_id == scan.scan.pk
+
+
+def test_two_people_applying_the_same_outcome_at_once_mark_each_asset_missing_once():
+    room = LocationFactory(name="Room 9", kind=LocationKind.ROOM)
+    unseen = [make_asset(location=room) for _ in range(4)]
+    ana, ben = make_user("auditor", username="ana"), make_user("auditor", username="ben")
+    audit = services.start_audit(actor=ana, location=room)
+    services.close_audit(audit, actor=ana)
+
+    reports = race(
+        [
+            lambda: services.apply_outcome(audit, actor=ana, action="missing"),
+            lambda: services.apply_outcome(audit, actor=ben, action="missing"),
+        ]
+    )
+
+    assert all(not isinstance(r, Exception) for r in reports), reports
+    applied = sorted(tag for r in reports for tag in r.applied)
+    assert applied == sorted(a.tag for a in unseen)
+    for asset in unseen:
+        rows = asset.history.filter(history_action="mark_missing").count()
+        assert rows == 1
+    assert not AuditLine.objects.filter(session=audit).exclude(refusal="").exists()
