@@ -20,4 +20,6 @@ urlpatterns = [
     path("tag-sheet/", tags.TagSheetView.as_view(), name="tag-sheet"),
     path("tag-sheet/print/", tags.tag_sheet_print, name="tag-sheet-print"),
     path("tag-sheet.pdf", tags.tag_sheet_pdf, name="tag-sheet-pdf"),
+    # The print page's geometry per label template (page size, label size, every cell, in mm).
+    path("tag-sheet/<slug:template>.css", tags.tag_sheet_css, name="tag-sheet-css"),
 ]

@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views import View
 
+from audits.views.tags import qr_context
 from maintenance import services as maintenance
 from maintenance.forms import open_first
 from maintenance.models import LicenseSeat
@@ -125,6 +126,7 @@ def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
         "audit_overdue": bool(asset.next_audit_date and asset.next_audit_date < today),
         "return_overdue": bool(asset.expected_return_date and asset.expected_return_date < today),
         **maintenance_context(request, asset),
+        **qr_context(asset),
     }
 
 
