@@ -365,7 +365,8 @@ def label_content(layout: LabelLayout, *, tag: str, name: str, url: str) -> Labe
     symbol, module = layout.symbol(code.size)
     text = layout.text
     tag = printable(tag)
-    tag_size = fit_size(tag, TAG_FONT, layout.tag_size, min(6.0, layout.tag_size), text.width)
+    # A long tag shrinks (down to 5 pt) before it is cut: the tag is what people read.
+    tag_size = fit_size(tag, TAG_FONT, layout.tag_size, min(5.0, layout.tag_size), text.width)
     tag = truncate(tag, TAG_FONT, tag_size, text.width)
     names = wrap(printable(name), NAME_FONT, layout.name_size, text.width, layout.name_lines)
 
