@@ -1,0 +1,269 @@
+"""Tag-sheet pages and QR downloads over HTTP: who may use them, what bad input answers, token
+auth for scripts, and that what is downloaded decodes to the asset's short link."""
+
+from __future__ import annotations
+
+import io
+import xml.etree.ElementTree as ET
+
+import pytest
+import zxingcpp
+from django.urls import reverse
+from PIL import Image
+from rest_framework.authtoken.models import Token
+
+from .factories import CategoryFactory, LocationFactory, make_asset, make_user
+
+pytestmark = pytest.mark.django_db
+
+BASE_URL = "https://itam.example.com"
+FORM = "/audits/tag-sheet/"
+PRINT = "/audits/tag-sheet/print/"
+PDF = "/audits/tag-sheet.pdf"
+
+
+@pytest.fixture(autouse=True)
+def _base_url(settings):
+    settings.ITAM_BASE_URL = BASE_URL
+
+
+@pytest.fixture
+def assets():
+    return [make_asset(name=f"Laptop {n}") for n in range(3)]
+
+
+@pytest.fixture
+def tags(assets):
+    return ",".join(asset.tag for asset in assets)
+
+
+def client_for(client, role: str):
+    client.force_login(make_user(role))
+    return client
+
+
+def decode_png(data: bytes) -> list[str]:
+    return [result.text for result in zxingcpp.read_barcodes(Image.open(io.BytesIO(data)))]
+
+
+# --- who may print ------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["auditor", "it"])
+def test_auditors_and_it_staff_get_the_form_the_print_page_and_the_pdf(client, role, tags):
+    client_for(client, role)
+    assert client.get(FORM).status_code == 200
+    query = f"?template=avery-5160&tags={tags}&start=1"
+    page = client.get(PRINT + query)
+    assert page.status_code == 200
+    assert page.content.decode().count('<svg xmlns="http://www.w3.org/2000/svg" class="label') == 3
+    pdf = client.get(PDF + query)
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+    assert pdf.content.startswith(b"%PDF-")
+
+
+@pytest.mark.parametrize("role", ["employee", "manager"])
+def test_employees_and_managers_may_not(client, role, tags):
+    client_for(client, role)
+    query = f"?template=avery-5160&tags={tags}"
+    for url in (FORM, FORM + query, PRINT + query, PDF + query):
+        response = client.get(url)
+        assert response.status_code == 403, url
+        assert b"print tag sheets" in response.content
+
+
+def test_signed_out_people_are_sent_to_sign_in(client, tags):
+    for url in (FORM, PRINT + f"?tags={tags}", PDF + f"?tags={tags}"):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("login"))
+
+
+# --- the PDF for scripts --------------------------------------------------------------------------
+
+
+def test_the_pdf_accepts_an_api_token(client, tags):
+    # Given an auditor's API token and no session
+    token = Token.objects.create(user=make_user("auditor"))
+    # When a script asks with it
+    response = client.get(
+        f"{PDF}?template=avery-l7160&tags={tags}&start=2",
+        HTTP_AUTHORIZATION=f"Token {token.key}",
+    )
+    # Then it gets the PDF inline, named after the template and the day
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith('inline; filename="tag-sheet-avery-l7160-')
+    assert response["Content-Disposition"].endswith('.pdf"')
+
+
+def test_a_bad_token_is_401_and_a_token_without_the_permission_is_403(client, tags):
+    bad = client.get(f"{PDF}?tags={tags}", HTTP_AUTHORIZATION="Token not-a-real-key")
+    assert bad.status_code == 401
+    assert bad["WWW-Authenticate"] == "Token"
+    assert not bad.content.startswith(b"%PDF")
+    other_scheme = client.get(f"{PDF}?tags={tags}", HTTP_AUTHORIZATION="Basic dXNlcjpwYXNz")
+    assert other_scheme.status_code == 401
+    employee = Token.objects.create(user=make_user("employee"))
+    refused = client.get(f"{PDF}?tags={tags}", HTTP_AUTHORIZATION=f"Token {employee.key}")
+    assert refused.status_code == 403
+
+
+def test_a_token_opens_only_the_pdf(client, tags):
+    token = Token.objects.create(user=make_user("auditor"))
+    response = client.get(f"{PRINT}?tags={tags}", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 302  # pages want a session
+
+
+# --- bad input ------------------------------------------------------------------------------------
+
+
+def test_bad_input_is_a_400_that_says_what_to_fix(client, assets, tags):
+    client_for(client, "auditor")
+    cases = [
+        (f"?template=avery-1&tags={tags}", "Unknown label template “avery-1”: use one of "),
+        (f"?template=avery-5163&tags={tags}&start=11", "from 1 to 10"),
+        ("?template=avery-5160&tags=IT-999999,FOO", "Not in the register: IT-999999, FOO"),
+        ("?template=avery-5160", "No assets selected"),
+    ]
+    for query, message in cases:
+        for url in (FORM, PRINT):
+            response = client.get(url + query)
+            assert response.status_code == 400, (url, query)
+            assert message in response.content.decode(), (url, query)
+        pdf = client.get(PDF + query)
+        assert pdf.status_code == 400
+        assert pdf["Content-Type"] == "text/plain; charset=utf-8"
+        assert message in pdf.content.decode()
+    # Someone at the form (a browser asks for HTML) gets the form back with the message
+    page = client.get(PDF + cases[2][0], HTTP_ACCEPT="text/html,application/xhtml+xml")
+    assert page.status_code == 400
+    assert "text/html" in page["Content-Type"]
+    assert "Not in the register: IT-999999, FOO" in page.content.decode()
+
+
+def test_more_than_five_thousand_labels_are_refused(client, monkeypatch):
+    from audits import tagsheets
+
+    monkeypatch.setattr(tagsheets, "MAX_LABELS", 2)
+    room = LocationFactory(name="Store")
+    for _ in range(3):
+        make_asset(location=room)
+    client_for(client, "it")
+    response = client.get(f"{PDF}?location={room.pk}")
+    assert response.status_code == 400
+    assert "That is 3 labels; one sheet run prints at most 2. Narrow the selection" in (
+        response.content.decode()
+    )
+
+
+# --- the form and the print page ----------------------------------------------------------------
+
+
+def test_the_form_lists_the_templates_with_their_label_counts(client):
+    client_for(client, "auditor")
+    body = client.get(FORM).content.decode()
+    assert "Avery 5160: 30 labels of 66.7 × 25.4 mm on US Letter" in body
+    assert "Avery L7651: 65 labels of 38.1 × 21.2 mm on A4" in body
+    assert "Thermal 62 × 29 mm: one 62 × 29 mm label a page" in body
+
+
+def test_the_form_previews_the_count_and_carries_the_register_filters(client):
+    laptops = CategoryFactory(name="Laptops", slug="laptops")
+    for _ in range(31):
+        make_asset("deployed", category=laptops)
+    make_asset("in_stock", category=laptops)
+    client_for(client, "auditor")
+    response = client.get(f"{FORM}?status=deployed&category=laptops&template=avery-5160&start=1")
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert "31 labels on 2 sheets" in body
+    assert "Status: Deployed" in body and "Category: Laptops" in body
+    assert '<input type="hidden" name="status" value="deployed">' in body
+    assert '<input type="hidden" name="category" value="laptops">' in body
+
+
+def test_start_position_skips_cells_on_the_print_page(client, tags):
+    client_for(client, "auditor")
+    response = client.get(f"{PRINT}?template=avery-5160&tags={tags}&start=5")
+    body = response.content.decode()
+    assert body.count('class="label cell-') == 30
+    assert body.count("label--empty") == 27  # 4 skipped, 23 left after the 3 labels
+    assert '<div class="label cell-4"><svg' in body
+    css_url = reverse("audits:tag-sheet-css", args=["avery-5160"])
+    assert f'href="{css_url}?v=' in body
+    assert "style=" not in body  # the CSP forbids inline styles
+
+
+def test_the_template_stylesheet_needs_no_session_and_is_the_geometry(client):
+    response = client.get("/audits/tag-sheet/avery-l7160.css")
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/css")
+    assert "@page { size: 210mm 297mm; margin: 0; }" in response.content.decode()
+    assert client.get("/audits/tag-sheet/avery-0000.css").status_code == 404
+
+
+def test_the_register_links_its_filters_to_the_form_for_those_who_print(client):
+    client_for(client, "auditor")
+    body = client.get("/assets/?status=deployed&page=2&q=dell").content.decode()
+    assert 'href="/audits/tag-sheet/?status=deployed&amp;q=dell">Print tags</a>' in body
+    client.logout()
+    client_for(client, "manager")
+    assert "Print tags" not in client.get("/assets/").content.decode()
+
+
+# --- the asset's own QR code ----------------------------------------------------------------------
+
+
+def test_qr_downloads_decode_to_the_assets_short_link(client):
+    asset = make_asset()
+    client_for(client, "auditor")
+    png = client.get(f"/assets/{asset.tag}/qr.png")
+    assert png.status_code == 200
+    assert png["Content-Type"] == "image/png"
+    assert png["Content-Disposition"] == f'attachment; filename="{asset.tag}-qr.png"'
+    assert decode_png(png.content) == [f"{BASE_URL}/t/{asset.tag}"]
+
+    svg = client.get(f"/assets/{asset.tag}/qr.svg")
+    assert svg.status_code == 200
+    assert svg["Content-Type"] == "image/svg+xml"
+    assert svg["Content-Disposition"] == f'attachment; filename="{asset.tag}-qr.svg"'
+    root = ET.fromstring(svg.content)
+    assert len(root.findall(".//{http://www.w3.org/2000/svg}path")) == 1
+    assert b"<script" not in svg.content
+
+
+def test_the_code_never_takes_the_host_from_the_request(client, settings):
+    settings.ALLOWED_HOSTS = ["*"]
+    asset = make_asset()
+    client_for(client, "it")
+    png = client.get(f"/assets/{asset.tag}/qr.png", HTTP_HOST="evil.example")
+    assert decode_png(png.content) == [f"{BASE_URL}/t/{asset.tag}"]
+
+
+def test_an_employee_gets_their_own_code_and_a_404_for_anyone_elses(client):
+    employee = make_user("employee")
+    mine = make_asset("deployed", holder=employee)
+    theirs = make_asset("deployed", holder=make_user("employee"))
+    client.force_login(employee)
+    assert client.get(f"/assets/{mine.tag}/qr.png").status_code == 200
+    assert client.get(f"/assets/{theirs.tag}/qr.png").status_code == 404
+    assert client.get(f"/assets/{theirs.tag}/qr.svg").status_code == 404
+    assert client.get("/assets/IT-999999/qr.svg").status_code == 404
+    assert client.get(f"/assets/{mine.tag}/qr.gif").status_code == 404
+
+
+def test_the_asset_page_shows_the_code_and_its_links(client):
+    employee = make_user("employee")
+    asset = make_asset("deployed", holder=employee)
+    client.force_login(employee)
+    body = client.get(f"/assets/{asset.tag}/").content.decode()
+    assert f"{BASE_URL}/t/{asset.tag}" in body
+    assert f'href="/assets/{asset.tag}/qr.png"' in body
+    assert f'href="/assets/{asset.tag}/qr.svg"' in body
+    assert "<svg" in body and "Print tag" not in body  # employees do not print sheets
+    client.logout()
+    client_for(client, "auditor")
+    body = client.get(f"/assets/{asset.tag}/").content.decode()
+    assert f'href="/audits/tag-sheet/?tags={asset.tag}">Print tag</a>' in body
