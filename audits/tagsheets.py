@@ -24,7 +24,7 @@ from reportlab.lib.colors import black
 from reportlab.pdfgen.canvas import Canvas
 
 from assets.filters import AssetFilterSet
-from assets.models import Asset
+from assets.models import Asset, Location
 from assets.visibility import visible_assets
 
 from .labels import (
@@ -221,6 +221,19 @@ def assets_for_filters(user, params: Mapping) -> list[SheetLabel]:
     return [SheetLabel(tag=tag, name=name) for tag, name in rows]
 
 
+def _describe_filters(params: Mapping) -> str:
+    """Where the labels came from, in words: "everything at HQ › Building A", "the register's
+    filters at HQ", "the register's filters"."""
+    location_id = (params.get("location") or "").strip()
+    place = Location.objects.filter(pk=location_id).first() if location_id.isdigit() else None
+    others = any(_values(params, key) for key in FILTER_KEYS if key != "location")
+    if place is None:
+        return "the register's filters"
+    if not others:
+        return f"everything at {place.full_name}"
+    return f"the register's filters at {place.full_name}"
+
+
 def _too_many(count: int) -> str:
     return (
         f"That is {count:,} labels; one sheet run prints at most {MAX_LABELS:,}. Narrow the "
@@ -254,7 +267,7 @@ def build_sheet(user, params: Mapping) -> TagSheet:
             source = f"{len(labels)} listed tag{'s' if len(labels) != 1 else ''}"
         elif has_filters(params):
             labels = assets_for_filters(user, params)
-            source = "the register's filters"
+            source = _describe_filters(params)
         else:
             raise ValidationError(
                 {

@@ -344,6 +344,7 @@ def test_a_location_takes_everything_under_it_by_tag(auditor):
     sheet = build_sheet(auditor, query(location=str(building.pk), template="avery-l7651"))
     assert [label.tag for label in sheet.labels] == sorted([in_room.tag, in_building.tag])
     assert sheet.template.slug == "avery-l7651"
+    assert sheet.source == "everything at Building A"
 
 
 @pytest.mark.django_db
@@ -354,6 +355,7 @@ def test_register_filters_choose_and_order_by_tag(auditor):
     make_asset("deployed")
     sheet = build_sheet(auditor, query(category="laptops", status=["deployed"], ordering="-tag"))
     assert [label.tag for label in sheet.labels] == sorted(a.tag for a in wanted)
+    assert sheet.source == "the register's filters"
 
 
 @pytest.mark.django_db

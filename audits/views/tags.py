@@ -27,7 +27,7 @@ from rest_framework.exceptions import AuthenticationFailed
 
 from assets.choices import AssetStatus
 from assets.forms import locations
-from assets.models import Category, Department, Location
+from assets.models import Category, Department
 from assets.visibility import visible_assets
 
 from .. import services
@@ -191,18 +191,13 @@ def _filter_summary(params) -> list[dict[str, str]]:
 def _form_page(request: HttpRequest, form: TagSheetForm, *, status: int = 200) -> HttpResponse:
     params = request.GET
     query = sheet_query(params)
-    location_pk = params.get("location", "")
     context = {
         "page_title": "Tag sheets",
         "form": form,
         "sheet": form.sheet,
         "first_page_cells": _first_page(form.sheet) if form.sheet else [],
-        "templates": list(TEMPLATES.values()),
         "carried": [(k, v) for k, v in query if k in FILTER_KEYS and k != "location"],
         "filter_summary": _filter_summary(params),
-        "location_name": (
-            Location.objects.filter(pk=location_pk).first() if location_pk.isdigit() else None
-        ),
         "without_filters_url": reverse("audits:tag-sheet")
         + _query([(k, v) for k, v in query if k in ("template", "start", "tags")]),
         "print_url": reverse("audits:tag-sheet-print") + _query(query),
