@@ -12,6 +12,7 @@ urlpatterns = [
     path("overdue/", sessions.OverdueView.as_view(), name="overdue"),
     path("<int:pk>/", sessions.AuditDetailView.as_view(), name="detail"),
     path("<int:pk>/scan/", sessions.ScanView.as_view(), name="scan"),
+    path("<int:pk>/scan/leave/", sessions.leave_scan_view, name="scan-leave"),
     path("<int:pk>/close/", sessions.close_view, name="close"),
     path("<int:pk>/apply/", sessions.apply_view, name="apply"),
     path("<int:pk>/report.csv", sessions.report_csv, name="report-csv"),

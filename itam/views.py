@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from assets.choices import ACTIVE_STATUSES, AssetStatus
 from assets.models import Asset, Assignment
 from assets.visibility import sees_all_assets, visible_assets
+from audits.views.sessions import scan_by_link
 from requests_app.choices import OPEN_REQUEST_STATUSES
 from requests_app.views.queries import approval_queue, mine, request_rows
 
@@ -100,7 +101,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 def short_link(request: HttpRequest, tag: str) -> HttpResponse:
-    """The QR code's target. Unknown tags and tags this person may not see get the same 404."""
+    """The QR code's target: the asset's page, or, while this person's scan page of an open
+    audit is active, a scan recorded in that audit (``audits.views.sessions.scan_by_link``).
+
+    Outside an audit, unknown tags and tags this person may not see get the same 404.
+    """
+    in_audit = scan_by_link(request, tag)
+    if in_audit is not None:
+        return in_audit
     if not visible_assets(request.user).filter(tag=tag).exists():
         raise Http404("No asset you can see has that tag.")
     return redirect("assets:detail", tag=tag)
