@@ -20,6 +20,7 @@ BASE_URL = "https://itam.example.com"
 FORM = "/audits/tag-sheet/"
 PRINT = "/audits/tag-sheet/print/"
 PDF = "/audits/tag-sheet.pdf"
+TOLERANCE = 0.5  # mm
 
 
 @pytest.fixture(autouse=True)
@@ -267,3 +268,62 @@ def test_the_asset_page_shows_the_code_and_its_links(client):
     client_for(client, "auditor")
     body = client.get(f"/assets/{asset.tag}/").content.decode()
     assert f'href="/audits/tag-sheet/?tags={asset.tag}">Print tag</a>' in body
+
+
+# --- the print page, printed by a browser ---------------------------------------------------------
+
+
+@pytest.mark.browser
+def test_the_print_page_prints_the_same_sheet_as_the_pdf(live_server, client, settings):
+    """Chromium prints the page at the template's paper size, every code decodes, and each
+    sits in its cell exactly where the PDF puts it (the print page and PDF share one layout)."""
+    import os
+
+    import pdfplumber
+    from playwright.sync_api import sync_playwright
+
+    from audits.labels import TEMPLATES, label_content, layout_for
+
+    settings.ITAM_BASE_URL = BASE_URL
+    assets = [make_asset(name=f"Monitor {n}") for n in range(5)]
+    client_for(client, "auditor")
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    query = "?template=avery-l7160&start=3&tags=" + ",".join(a.tag for a in assets)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        context = browser.new_context()
+        context.add_cookies(
+            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
+        )
+        page = context.new_page()
+        response = page.goto(live_server.url + PRINT + query)
+        assert response.status == 200
+        assert page.locator("[data-print]").is_visible()  # the script ran under the CSP
+        printed = page.pdf(prefer_css_page_size=True)
+        browser.close()
+    template = TEMPLATES["avery-l7160"]
+    layout = layout_for(template)
+    with pdfplumber.open(io.BytesIO(printed)) as pdf:
+        assert len(pdf.pages) == 1
+        sheet = pdf.pages[0]
+        assert sheet.width * 25.4 / 72 == pytest.approx(210, abs=0.5)
+        assert sheet.height * 25.4 / 72 == pytest.approx(297, abs=0.5)
+        results = zxingcpp.read_barcodes(sheet.to_image(resolution=300).original)
+    found = {}
+    for result in results:
+        corners = (result.position.top_left, result.position.bottom_right)
+        found[result.text] = tuple(c * 25.4 / 300 for p in corners for c in (p.x, p.y))
+    assert sorted(found) == sorted(f"{BASE_URL}/t/{a.tag}" for a in assets)
+    for index, asset in enumerate(assets):
+        left, top = template.cell_origin(2 + index)
+        url = f"{BASE_URL}/t/{asset.tag}"
+        content = label_content(layout, tag=asset.tag, name=asset.name, url=url)
+        x0, y0, x1, y1 = found[url]
+        # The decoder's corners are the symbol's outer corners: the same half millimetre
+        assert x0 == pytest.approx(left + content.symbol.x, abs=TOLERANCE)
+        assert y0 == pytest.approx(top + content.symbol.y, abs=TOLERANCE)
+        assert x1 == pytest.approx(left + content.symbol.x + content.symbol.width, abs=TOLERANCE)
+        assert y1 == pytest.approx(top + content.symbol.y + content.symbol.height, abs=TOLERANCE)
