@@ -169,11 +169,11 @@ def start_audit(
     if errors:
         raise ValidationError(errors)
     with transaction.atomic():
-        duplicate = (
-            AuditSession.objects.select_for_update()
-            .filter(location=location, category=category, status=AuditStatus.OPEN)
-            .first()
-        )
+        # Lock the place: two people starting the same audit at once get one audit and a 409.
+        Location.objects.select_for_update().filter(pk=location.pk).first()
+        duplicate = AuditSession.objects.filter(
+            location=location, category=category, status=AuditStatus.OPEN
+        ).first()
         if duplicate is not None:
             raise Conflict(
                 f"{duplicate.reference} is already open for {location}"
@@ -357,24 +357,89 @@ def _closed(session: AuditSession) -> AuditClosed:
     )
 
 
-def progress(session: AuditSession) -> dict:
-    """How far the walk has got: expected, found of those expected, and scans by result."""
-    places = Places()
-    expected = expected_assets(session, places)
-    by_result = dict(
-        session.scans.order_by()
-        .values_list("result")
+def progress_for(sessions, places: Places | None = None) -> dict[int, dict]:
+    """How far each walk has got, for a page of audits in at most four queries.
+
+    expected: the active assets in scope (and category), live while open, frozen at closing;
+    seen_expected: those of them scanned (while open) or not left missing (once closed);
+    scanned and by_result: every scan, by the answer it got.
+    """
+    sessions = list(sessions)
+    if not sessions:
+        return {}
+    places = places or Places()
+    ids = [audit.pk for audit in sessions]
+    scopes = {audit.pk: places.subtree(audit.location_id) for audit in sessions}
+    open_audits = [audit for audit in sessions if audit.is_open]
+
+    def in_scope(audit: AuditSession, location_id: int | None, category_id: int | None) -> bool:
+        return location_id in scopes[audit.pk] and (
+            not audit.category_id or audit.category_id == category_id
+        )
+
+    by_result: dict[int, dict[str, int]] = defaultdict(dict)
+    for row in (
+        AuditScan.objects.filter(session_id__in=ids)
+        .order_by()
+        .values("session_id", "result")
         .annotate(n=Count("pk"))
-        .values_list("result", "n")
-    )
-    seen_expected = expected.filter(audit_scans__session=session).count()
-    total = expected.count() if session.is_open else (session.expected_count or 0)
-    return {
-        "expected": total,
-        "seen_expected": seen_expected,
-        "scanned": sum(by_result.values()),
-        "by_result": by_result,
-    }
+    ):
+        by_result[row["session_id"]][row["result"]] = row["n"]
+
+    seen_rows: dict[int, list[tuple]] = defaultdict(list)
+    register: list[tuple] = []
+    if open_audits:
+        for row in (
+            AuditScan.objects.filter(
+                session_id__in=[a.pk for a in open_audits], asset__status__in=EXPECTED_STATUSES
+            )
+            .order_by()
+            .values("session_id", "asset__location_id", "asset__category_id")
+            .annotate(n=Count("asset_id", distinct=True))
+        ):
+            seen_rows[row["session_id"]].append(
+                (row["asset__location_id"], row["asset__category_id"], row["n"])
+            )
+        open_scope = set().union(*(scopes[audit.pk] for audit in open_audits))
+        register = list(
+            Asset.objects.filter(status__in=EXPECTED_STATUSES, location_id__in=open_scope)
+            .order_by()
+            .values_list("location_id", "category_id")
+            .annotate(n=Count("pk"))
+        )
+    missing_at_close: dict[int, int] = {}
+    closed_ids = [audit.pk for audit in sessions if not audit.is_open]
+    if closed_ids:
+        missing_at_close = dict(
+            AuditLine.objects.filter(session_id__in=closed_ids, outcome=Outcome.MISSING)
+            .order_by()
+            .values_list("session_id")
+            .annotate(n=Count("pk"))
+        )
+
+    result = {}
+    for audit in sessions:
+        scanned = by_result.get(audit.pk, {})
+        if audit.is_open:
+            expected = sum(n for loc, cat, n in register if in_scope(audit, loc, cat))
+            seen = sum(
+                n for loc, cat, n in seen_rows.get(audit.pk, ()) if in_scope(audit, loc, cat)
+            )
+        else:
+            expected = audit.expected_count or 0
+            seen = max(0, expected - missing_at_close.get(audit.pk, 0))
+        result[audit.pk] = {
+            "expected": expected,
+            "seen_expected": seen,
+            "scanned": sum(scanned.values()),
+            "by_result": scanned,
+        }
+    return result
+
+
+def progress(session: AuditSession, places: Places | None = None) -> dict:
+    """``progress_for`` of one audit."""
+    return progress_for([session], places)[session.pk]
 
 
 # --- closing --------------------------------------------------------------------------------
@@ -388,6 +453,7 @@ class Line:
     scan: AuditScan | None = None
     register_location_id: int | None = None
     found_location_id: int | None = None
+    record: AuditLine | None = None  # the frozen line, once closed (applied_*, refusal)
 
 
 @dataclass
@@ -524,7 +590,9 @@ def results(session: AuditSession) -> Reconciliation:
     if session.is_open:
         return reconcile(session)
     report = Reconciliation(session)
-    for line in session.lines.select_related("asset", "scan").order_by("outcome", "code"):
+    for line in session.lines.select_related("asset", "scan", "applied_by").order_by(
+        "outcome", "code"
+    ):
         report.lines.append(
             Line(
                 outcome=line.outcome,
@@ -533,6 +601,7 @@ def results(session: AuditSession) -> Reconciliation:
                 scan=line.scan,
                 register_location_id=line.register_location_id,
                 found_location_id=line.found_location_id,
+                record=line,
             )
         )
     report.expected = session.expected_count
@@ -637,7 +706,9 @@ def _apply_line(session: AuditSession, line: AuditLine, *, action: str, actor, p
             asset,
             actor=actor,
             location=target,
-            reason=f"Audit {ref}: found at {target.full_name} (the register had {before})",
+            reason=(
+                f"Audit {ref}: found at {places.full_name(target.pk)} (the register had {before})"
+            ),
             permission=APPLY,
         )
     elif action == Action.MARK_MISSING:
@@ -650,7 +721,7 @@ def _apply_line(session: AuditSession, line: AuditLine, *, action: str, actor, p
         lifecycle.mark_found(
             asset,
             actor=actor,
-            reason=f"Audit {ref}: found at {line.found_location.full_name}",
+            reason=f"Audit {ref}: found at {places.full_name(line.found_location_id)}",
             location=line.found_location,
         )
 
@@ -689,6 +760,15 @@ def overdue_by_location(
         audit.location_id: audit
         for audit in AuditSession.objects.filter(status=AuditStatus.OPEN).order_by("created_at")
     }
+
+    def covering(location_id: int | None) -> AuditSession | None:
+        """An open audit of this place or of a place above it (which covers it too)."""
+        if location_id is None:
+            return None
+        return next(
+            (open_audits[pk] for pk in places.ancestors(location_id) if pk in open_audits), None
+        )
+
     result = [
         OverdueRow(
             location_id=row["location_id"],
@@ -696,7 +776,7 @@ def overdue_by_location(
             overdue=row["overdue"],
             due_soon=row["due_soon"],
             oldest_due=row["oldest"],
-            open_audit=open_audits.get(row["location_id"]),
+            open_audit=covering(row["location_id"]),
         )
         for row in rows
     ]

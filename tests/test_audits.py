@@ -276,3 +276,34 @@ def test_parse_code_rejects_junk_with_a_reason():
     assert services.parse_code(" https://x.example/t/IT-000042 ") == "IT-000042"
     assert services.parse_code("/t/IT%2D7") == "IT-7"
     assert Asset.objects.count() == 0
+
+
+def test_a_closed_audits_progress_stays_as_it_was_closed(site, auditor):
+    seen, unseen = make_asset(location=site["room"]), make_asset(location=site["room"])
+    audit = services.start_audit(actor=auditor, location=site["room"])
+    services.record_scan(audit, actor=auditor, code=seen.tag)
+    services.close_audit(audit, actor=auditor)
+
+    # Later the seen asset leaves the room and a new one arrives: the audit's figures stand
+    from assets import lifecycle
+
+    lifecycle.relocate(seen, actor=make_user("it"), location=site["store"])
+    make_asset(location=site["room"])
+
+    assert services.progress(audit) | {"by_result": None} == {
+        "expected": 2,
+        "seen_expected": 1,
+        "scanned": 1,
+        "by_result": None,
+    }
+    assert unseen.tag in services.results(audit).codes("missing")
+
+
+def test_overdue_rows_name_an_open_audit_of_a_place_above(site, auditor):
+    today = timezone.localdate()
+    make_asset(location=site["room"], next_audit_date=today - datetime.timedelta(days=1))
+    building_audit = services.start_audit(actor=auditor, location=site["hq"])
+
+    rows = {row.location_name: row for row in services.overdue_by_location(today)}
+
+    assert rows["HQ › Room 101"].open_audit == building_audit

@@ -9,10 +9,6 @@ reader gets a 404 only for an id that does not exist.
 
 from __future__ import annotations
 
-from collections import defaultdict
-from collections.abc import Iterable
-
-from django.db.models import Count
 from django_filters.rest_framework import DjangoFilterBackend
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
@@ -27,7 +23,7 @@ from assets.api.serializers import ErrorSerializer, ValidationErrorSerializer
 from assets.models import Asset
 
 from .. import labels, services
-from ..models import AuditScan, AuditSession
+from ..models import AuditSession
 from . import serializers as s
 from .filters import AuditFilterSet
 
@@ -73,74 +69,6 @@ class AuditPermission(BasePermission):
             if not user.has_perm(permission):
                 raise PermissionDenied(message)
         return True
-
-
-# --- progress of a page of audits in a fixed number of queries ----------------------------------
-
-
-def progress_for(sessions: Iterable[AuditSession], places: services.Places) -> dict[int, dict]:
-    """``services.progress`` for many audits at once (four queries, not four per audit).
-
-    Counts the same things: expected = active assets in the scope (and category), now while
-    open and as frozen at closing once closed; seen_expected = those scanned in the audit.
-    """
-    sessions = list(sessions)
-    if not sessions:
-        return {}
-    ids = [audit.pk for audit in sessions]
-    scopes = {audit.pk: places.subtree(audit.location_id) for audit in sessions}
-
-    def in_scope(audit: AuditSession, location_id: int | None, category_id: int | None) -> bool:
-        return location_id in scopes[audit.pk] and (
-            not audit.category_id or audit.category_id == category_id
-        )
-
-    by_result: dict[int, dict[str, int]] = defaultdict(dict)
-    for row in (
-        AuditScan.objects.filter(session_id__in=ids)
-        .order_by()
-        .values("session_id", "result")
-        .annotate(n=Count("pk"))
-    ):
-        by_result[row["session_id"]][row["result"]] = row["n"]
-
-    seen_rows: dict[int, list[tuple]] = defaultdict(list)
-    for row in (
-        AuditScan.objects.filter(session_id__in=ids, asset__status__in=services.EXPECTED_STATUSES)
-        .order_by()
-        .values("session_id", "asset__location_id", "asset__category_id")
-        .annotate(n=Count("asset_id", distinct=True))
-    ):
-        seen_rows[row["session_id"]].append(
-            (row["asset__location_id"], row["asset__category_id"], row["n"])
-        )
-
-    open_scope = set().union(*(scopes[audit.pk] for audit in sessions if audit.is_open))
-    register: list[tuple] = []
-    if open_scope:
-        register = list(
-            Asset.objects.filter(status__in=services.EXPECTED_STATUSES, location_id__in=open_scope)
-            .order_by()
-            .values_list("location_id", "category_id")
-            .annotate(n=Count("pk"))
-        )
-
-    result = {}
-    for audit in sessions:
-        if audit.is_open:
-            expected = sum(n for loc, cat, n in register if in_scope(audit, loc, cat))
-        else:
-            expected = audit.expected_count or 0
-        scanned = by_result.get(audit.pk, {})
-        result[audit.pk] = {
-            "expected": expected,
-            "seen_expected": sum(
-                n for loc, cat, n in seen_rows.get(audit.pk, ()) if in_scope(audit, loc, cat)
-            ),
-            "scanned": sum(scanned.values()),
-            "by_result": scanned,
-        }
-    return result
 
 
 def _days(request: Request) -> int:
@@ -198,7 +126,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
 
     def audits_data(self, audits: list[AuditSession]) -> list:
         context = self.context_with_places()
-        context["progress"] = progress_for(audits, context["places"])
+        context["progress"] = services.progress_for(audits, context["places"])
         return s.AuditSerializer(audits, many=True, context=context).data
 
     def detail_of(self, audit: AuditSession) -> dict:
