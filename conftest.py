@@ -1,5 +1,8 @@
 import pytest
 
+# Browser tests' fixtures (page, browser, chromium_args); Playwright loads only when one runs.
+pytest_plugins = ["tests.browser"]
+
 
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
