@@ -403,6 +403,14 @@ def template_css(template: LabelTemplate) -> str:
 
 
 def sheet_query(params: Mapping, keys: Iterable[str] = ()) -> list[tuple[str, str]]:
-    """The request's selection parameters as (key, value) pairs, to carry to another URL."""
+    """The request's selection parameters as (key, value) pairs, to carry to another URL or
+    form. Pasted tags travel comma-separated (a hidden field or a URL keeps no line breaks)."""
     wanted = ("template", "start", "tags", *FILTER_KEYS, *keys)
-    return [(key, value) for key in wanted for value in _values(params, key)]
+    pairs = []
+    for key in wanted:
+        for value in _values(params, key):
+            if key == "tags":
+                value = ",".join(split_tags(value))
+            if value:
+                pairs.append((key, value))
+    return pairs

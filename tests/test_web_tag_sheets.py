@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import xml.etree.ElementTree as ET
+from urllib.parse import urlencode
 
 import pytest
 import zxingcpp
@@ -157,6 +158,40 @@ def test_more_than_five_thousand_labels_are_refused(client, monkeypatch):
     assert "That is 3 labels; one sheet run prints at most 2. Narrow the selection" in (
         response.content.decode()
     )
+
+
+# --- long lists: the form posts ------------------------------------------------------------------
+
+
+def test_a_long_pasted_list_is_posted_and_carried_to_the_pdf(client):
+    # Given 400 assets whose tags, pasted one a line, would make a URL longer than 4 KB
+    assets = [make_asset(name=f"Chair {n}") for n in range(400)]
+    pasted = "\n".join(asset.tag for asset in reversed(assets))
+    assert len(f"{PRINT}?{urlencode({'tags': pasted})}") > 4096
+    client_for(client, "auditor")
+    # When the form posts them, the preview counts them
+    preview = client.post(FORM, {"template": "avery-l7651", "tags": pasted, "start": "1"})
+    assert preview.status_code == 200
+    assert "400 labels on 7 sheets" in preview.content.decode()
+    # And the print page carries them on to its PDF and Back buttons, comma-separated
+    page = client.post(PRINT, {"template": "avery-l7651", "tags": pasted, "start": "1"})
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert body.count("label--empty") == 7 * 65 - 400
+    carried = ",".join(asset.tag for asset in reversed(assets))
+    assert body.count(f'<input type="hidden" name="tags" value="{carried}">') == 2
+    pdf = client.post(PDF, {"template": "avery-l7651", "tags": carried, "start": "1"})
+    assert pdf.status_code == 200
+    assert pdf["Content-Type"] == "application/pdf"
+
+
+def test_posts_need_the_csrf_token(tags):
+    from django.test import Client
+
+    strict = Client(enforce_csrf_checks=True)
+    strict.force_login(make_user("auditor"))
+    for url in (FORM, PRINT, PDF):
+        assert strict.post(url, {"tags": tags}).status_code == 403
 
 
 # --- the form and the print page ----------------------------------------------------------------

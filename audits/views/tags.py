@@ -1,8 +1,9 @@
 """QR codes and tag sheets: the asset's code as a download, the sheet form, print page and PDF.
 
 The rules (what gets printed, where each label goes) live in ``audits.tagsheets``; these views
-check who asks, read the query string and answer. Everything here is a GET: printing changes
-nothing.
+check who asks, read the query string and answer. Printing changes nothing, so the pages are
+GETs (the PDF's URL is a contract for scripts); the form also POSTs, because a long pasted list
+of tags does not fit in a URL (gunicorn refuses request lines over 4 KB, about 300 tags).
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
 
@@ -188,8 +189,13 @@ def _filter_summary(params) -> list[dict[str, str]]:
     return rows
 
 
+def _params(request: HttpRequest):
+    """What the person asked for: the form's POST, or the query string."""
+    return request.POST if request.method == "POST" else request.GET
+
+
 def _form_page(request: HttpRequest, form: TagSheetForm, *, status: int = 200) -> HttpResponse:
-    params = request.GET
+    params = _params(request)
     query = sheet_query(params)
     context = {
         "page_title": "Tag sheets",
@@ -200,8 +206,6 @@ def _form_page(request: HttpRequest, form: TagSheetForm, *, status: int = 200) -
         "filter_summary": _filter_summary(params),
         "without_filters_url": reverse("audits:tag-sheet")
         + _query([(k, v) for k, v in query if k in ("template", "start", "tags")]),
-        "print_url": reverse("audits:tag-sheet-print") + _query(query),
-        "pdf_url": reverse("audits:tag-sheet-pdf") + _query(query),
         "register_url": reverse("assets:list")
         + _query([(k, v) for k, v in query if k in FILTER_KEYS]),
     }
@@ -230,26 +234,29 @@ class TagSheetView(View):
 
     def get(self, request: HttpRequest) -> HttpResponse:
         _require_printer(request.user)
-        if not _asks_for_sheet(request.GET):
+        params = _params(request)
+        if not _asks_for_sheet(params):
             form = TagSheetForm(user=request.user, initial={"template": DEFAULT_TEMPLATE})
             return _form_page(request, form)
-        form = TagSheetForm(request.GET, user=request.user)
+        form = TagSheetForm(params, user=request.user)
         return _form_page(request, form, status=200 if form.is_valid() else 400)
+
+    post = get  # the form posts long lists of tags; nothing is changed either way
 
 
 # --- the print page and the PDF ---------------------------------------------------------------
 
 
-@require_GET
+@require_http_methods(["GET", "POST"])
 def tag_sheet_print(request: HttpRequest) -> HttpResponse:
     """The print-ready page: labels placed in millimetres by the template's stylesheet."""
     _require_printer(request.user)
-    form = TagSheetForm(request.GET, user=request.user)
+    form = TagSheetForm(_params(request), user=request.user)
     if not form.is_valid():
         return _form_page(request, form, status=400)
     sheet = form.sheet
     assert sheet is not None
-    query = sheet_query(request.GET)
+    query = sheet_query(_params(request))
     css = template_css(sheet.template)
     context = {
         "sheet": sheet,
@@ -258,8 +265,8 @@ def tag_sheet_print(request: HttpRequest) -> HttpResponse:
         "css_url": reverse("audits:tag-sheet-css", args=[sheet.template.slug])
         + "?v="
         + hashlib.sha256(css.encode()).hexdigest()[:12],
-        "back_url": reverse("audits:tag-sheet") + _query(query),
-        "pdf_url": reverse("audits:tag-sheet-pdf") + _query(query),
+        # Back and Download PDF post the same choices (a long list of tags fits no URL).
+        "carried": query,
     }
     return render(request, "audits/tag_sheet_print.html", context)
 
@@ -276,7 +283,7 @@ def tag_sheet_css(request: HttpRequest, template: str) -> HttpResponse:
 
 
 @login_not_required
-@require_GET
+@require_http_methods(["GET", "POST"])
 def tag_sheet_pdf(request: HttpRequest) -> HttpResponse:
     """The sheet as a PDF. Scripts may send ``Authorization: Token <key>`` instead of a session.
 
@@ -300,7 +307,7 @@ def tag_sheet_pdf(request: HttpRequest) -> HttpResponse:
             return response
         request.user = found[0]
     _require_printer(request.user)
-    form = TagSheetForm(request.GET, user=request.user)
+    form = TagSheetForm(_params(request), user=request.user)
     if not form.is_valid():
         if "text/html" in request.headers.get("Accept", ""):
             return _form_page(request, form, status=400)  # a person, from the form
