@@ -309,36 +309,26 @@ def test_the_asset_page_shows_the_code_and_its_links(client):
 
 
 @pytest.mark.browser
-def test_the_print_page_prints_the_same_sheet_as_the_pdf(live_server, client, settings):
+@pytest.mark.parametrize("page", ["desktop"], indirect=True)
+def test_the_print_page_prints_the_same_sheet_as_the_pdf(live_server, page, settings):
     """Chromium prints the page at the template's paper size, every code decodes, and each
-    sits in its cell exactly where the PDF puts it (the print page and PDF share one layout)."""
-    import os
-
+    sits in its cell exactly where the PDF puts it (the print page and PDF share one layout).
+    The shared ``page`` fixture fails the test on any console error (a script the CSP blocked).
+    """
     import pdfplumber
-    from playwright.sync_api import sync_playwright
 
     from audits.labels import TEMPLATES, label_content, layout_for
+    from tests.browser import sign_in
 
     settings.ITAM_BASE_URL = BASE_URL
     assets = [make_asset(name=f"Monitor {n}") for n in range(5)]
-    client_for(client, "auditor")
-    cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
+    make_user("auditor", username="printer")
+    sign_in(page, live_server, "printer")
     query = "?template=avery-l7160&start=3&tags=" + ",".join(a.tag for a in assets)
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium"),
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        context = browser.new_context()
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}]
-        )
-        page = context.new_page()
-        response = page.goto(live_server.url + PRINT + query)
-        assert response.status == 200
-        assert page.locator("[data-print]").is_visible()  # the script ran under the CSP
-        printed = page.pdf(prefer_css_page_size=True)
-        browser.close()
+    response = page.goto(live_server.url + PRINT + query)
+    assert response.status == 200
+    assert page.locator("[data-print]").is_visible()  # the script ran under the CSP
+    printed = page.pdf(prefer_css_page_size=True)
     template = TEMPLATES["avery-l7160"]
     layout = layout_for(template)
     with pdfplumber.open(io.BytesIO(printed)) as pdf:
