@@ -250,6 +250,15 @@ class AuditReport:
         return max(0, (self.expected or 0) - self.counts[Outcome.MISSING])
 
     @property
+    def summary_at_closing(self) -> list[tuple[str, str, int]]:
+        """The counts named as closing would freeze them ("not found", not "not scanned yet")."""
+        counts = self.counts
+        return [
+            (outcome, outcome_label(outcome, closed=True), counts[outcome])
+            for outcome in OUTCOME_ORDER
+        ]
+
+    @property
     def summary(self) -> list[tuple[str, str, int]]:
         """(outcome, label, count) in reading order, for headers and messages."""
         counts, closed = self.counts, not self.session.is_open
@@ -396,6 +405,13 @@ def csv_response(report: AuditReport) -> StreamingHttpResponse:
 GRID = colors.HexColor("#d9dde4")
 HEADER_FILL = colors.HexColor("#f0f2f5")
 MUTED = colors.HexColor("#5a6272")
+PDF_TINTS = {
+    Outcome.MISPLACED: colors.HexColor("#fff4dc"),
+    Outcome.MISSING: colors.HexColor("#fdecea"),
+    Outcome.UNKNOWN: colors.HexColor("#fdecea"),
+    Outcome.RECOVERED: colors.HexColor("#e8effb"),
+    Outcome.FLAGGED: colors.HexColor("#eceef1"),
+}
 # Column widths of the lines table (mm): 277 mm fit between the margins of a landscape A4.
 PDF_COLUMNS = [
     ("Outcome", 26),
@@ -549,21 +565,24 @@ def _lines_table(report: AuditReport, style: dict[str, ParagraphStyle]) -> LongT
         )
     if len(data) == 1:
         data.append([p("Nothing was scanned and nothing was expected.")] + [""] * 9)
+    commands = [
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
+        ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
+        ("TOPPADDING", (0, 0), (-1, -1), 2),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
+        ("LEFTPADDING", (0, 0), (-1, -1), 2),
+        ("RIGHTPADDING", (0, 0), (-1, -1), 2),
+    ]
+    # The exceptions are tinted, so they stand out on paper too (the words say the same).
+    for index, row in enumerate(report.rows, start=1):
+        if row.outcome in PDF_TINTS:
+            commands.append(("BACKGROUND", (0, index), (-1, index), PDF_TINTS[row.outcome]))
     return LongTable(
         data,
         colWidths=[width * mm for _, width in PDF_COLUMNS],
         repeatRows=1,
-        style=TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, 0), HEADER_FILL),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.3, GRID),
-                ("TOPPADDING", (0, 0), (-1, -1), 2),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 2),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 2),
-            ]
-        ),
+        style=TableStyle(commands),
     )
 
 

@@ -1,6 +1,7 @@
 """The phone scan page in a real browser: a typed tag (or a USB scanner, which types the code and
-Enter) gets its answer without a reload; "Where am I" survives a reload; and the camera, fed a
-video of a QR label, records the scan through the vendored decoder."""
+Enter) gets its answer without a reload; "Where am I" survives a reload; a short link followed
+from another site asks before recording; and the camera, fed a video of a QR label, records the
+scan through the vendored decoder."""
 
 from __future__ import annotations
 
@@ -34,7 +35,7 @@ def audit_setup():
 
 def heading(page, colour: str, text: str):
     """The answer's big heading, in its colour, saying ``text``."""
-    return page.locator(f"#scan-answer .scan-answer--{colour} .scan-answer__heading", has_text=text)
+    return page.locator(f".scan-answer--{colour} .scan-answer__heading", has_text=text)
 
 
 def test_a_typed_tag_is_answered_without_a_reload(page, live_server, audit_setup):
@@ -95,6 +96,33 @@ def test_where_am_i_is_remembered_and_an_empty_code_is_refused_in_place(
     # After a reload, Room 101 is still chosen
     page.reload()
     assert page.locator("#id_location").input_value() == str(room.pk)
+
+
+def test_a_short_link_from_another_site_asks_before_recording(page, live_server, audit_setup):
+    # Given Ana's scan page is active (so /t/<tag> records into the audit)
+    audit, laptop = audit_setup["audit"], audit_setup["laptop"]
+    sign_in(page, live_server, "ana")
+    page.goto(live_server.url + reverse("audits:scan", args=[audit.pk]))
+
+    # When a page elsewhere links to the laptop's short link and she follows it
+    elsewhere = page.context.new_page()
+    link = live_server.url + reverse("short-link", args=[laptop.tag])
+    elsewhere.set_content(f'<a id="label" href="{link}">A label</a>')
+    with elsewhere.expect_navigation():
+        elsewhere.click("#label")
+
+    # Then nothing is recorded until she confirms with the button (a same-origin POST)
+    elsewhere.locator("text=Record this scan").wait_for()
+    assert not AuditScan.objects.exists()
+    elsewhere.click("text=Record this scan")
+    heading(elsewhere, "green", "Expected here").wait_for()
+    assert AuditScan.objects.get().code == laptop.tag
+
+    # And opening the link herself (as the camera app does) records at once
+    page.goto(live_server.url + reverse("short-link", args=["OLD-0042"]))
+    heading(page, "red", "Unknown tag").wait_for()
+    assert AuditScan.objects.filter(code="OLD-0042").exists()
+    elsewhere.close()
 
 
 # --- the camera: Chromium's fake camera plays a video of a QR label ---------------------------

@@ -348,7 +348,12 @@ def test_short_link_inside_an_audit_records_only_requests_the_person_made(ana_cl
     link = reverse("short-link", args=[asset.tag])
 
     # When the link comes from another site, or from a browser without Fetch Metadata
-    for headers in ({"Sec-Fetch-Site": "cross-site"}, {"Sec-Fetch-Site": "same-site"}, {}):
+    for headers in (
+        {"Sec-Fetch-Site": "cross-site"},
+        {"Sec-Fetch-Site": "same-site"},
+        {},
+        {"Sec-Fetch-Site": "none", "Sec-Purpose": "prefetch;prerender"},  # the omnibox preloading
+    ):
         response = ana_client.get(link, headers=headers)
         # Then nothing is recorded: the page asks her to confirm with a POST
         html = response.content.decode()

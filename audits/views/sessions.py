@@ -603,7 +603,9 @@ def scan_by_link(request: HttpRequest, tag: str) -> HttpResponse | None:
         "page_title": f"Scan {tag} · {audit.reference}",
     }
     fetch_site = request.headers.get("Sec-Fetch-Site", "").lower()
-    if request.method != "POST" and fetch_site not in OWN_REQUEST:
+    # A browser preloading a half-typed address is not the person opening it.
+    purpose = f"{request.headers.get('Sec-Purpose', '')} {request.headers.get('Purpose', '')}"
+    if request.method != "POST" and (fetch_site not in OWN_REQUEST or "prefetch" in purpose):
         context["confirm"] = True
         context["progress"] = _progress(audit)
         return render(request, "audits/scan_link.html", context)
