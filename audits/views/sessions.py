@@ -117,23 +117,20 @@ def _open_progress(audits: list[AuditSession], places: Places) -> dict[int, tupl
         .values_list("session_id", "asset__location_id", "asset__category_id")
         .annotate(n=Count("pk"))
     )
+    by_pk = {audit.pk: audit for audit in audits}
+
+    def in_scope(audit: AuditSession, location_id: int, category_id: int) -> bool:
+        return location_id in scopes[audit.pk] and audit.category_id in (None, category_id)
+
     stock = list(stock)
-    result = {}
-    for audit in audits:
-        scope, category = scopes[audit.pk], audit.category_id
-
-        def counts(location_id: int, category_id: int, scope=scope, category=category) -> bool:
-            return location_id in scope and (category is None or category_id == category)
-
-        expected = sum(n for loc, cat, n in stock if counts(loc, cat))
-        result[audit.pk] = (0, expected)
+    expected = {
+        audit.pk: sum(n for loc, cat, n in stock if in_scope(audit, loc, cat)) for audit in audits
+    }
+    found = dict.fromkeys(by_pk, 0)
     for session_id, location_id, category_id, n in seen:
-        audit = next(a for a in audits if a.pk == session_id)
-        scope = scopes[session_id]
-        if location_id in scope and (audit.category_id in (None, category_id)):
-            done, expected = result[session_id]
-            result[session_id] = (done + n, expected)
-    return result
+        if in_scope(by_pk[session_id], location_id, category_id):
+            found[session_id] += n
+    return {pk: (found[pk], expected[pk]) for pk in by_pk}
 
 
 class AuditListView(AuditView):
@@ -344,7 +341,9 @@ def apply_view(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(back)
 
 
-def _problem(request: HttpRequest, audit: AuditSession, message: str, *, status: int):
+def _problem(
+    request: HttpRequest, audit: AuditSession, message: str, *, status: int
+) -> HttpResponse:
     context = {"audit": audit, "message": message, "page_title": audit.reference}
     return render(request, "audits/problem.html", context, status=status)
 
