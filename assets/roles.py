@@ -74,8 +74,8 @@ ROLES: dict[str, dict[str, list[str]]] = {
         "audits": _AUDIT_WORK,
     },
     AUDITORS: {
-        "assets": ["view_asset", "mark_missing_asset", "mark_found_asset"]
-        + [f"view_{model}" for model in _CATALOGUE + _RECORDS],
+        # No move of their own: assets change only through audit outcomes (audits.apply_*).
+        "assets": ["view_asset"] + [f"view_{model}" for model in _CATALOGUE + _RECORDS],
         "requests_app": ["view_assetrequest", "view_purchaseorder", "view_budget"],
         # Everything readable; never the licence keys.
         "maintenance": [

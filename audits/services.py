@@ -625,13 +625,6 @@ class ApplyReport:
         }
 
 
-_MOVE_PERMISSION = {
-    Action.MOVE: APPLY,
-    Action.MARK_MISSING: "assets.mark_missing_asset",
-    Action.MARK_FOUND: "assets.mark_found_asset",
-}
-
-
 def apply_outcome(
     session: AuditSession, *, actor, action: str, tags: list[str] | None = None
 ) -> ApplyReport:
@@ -644,7 +637,6 @@ def apply_outcome(
     if action not in Action.values:
         raise ValidationError({"action": f"Choose one of: {', '.join(Action.values)}."})
     action = Action(action)
-    require(actor, _MOVE_PERMISSION[action], Action(action).label.lower())
     if session.is_open:
         raise AuditOpen(
             f"{session.reference} is still open: close it first, then apply its outcomes.",
@@ -716,6 +708,7 @@ def _apply_line(session: AuditSession, line: AuditLine, *, action: str, actor, p
             asset,
             actor=actor,
             reason=f"Audit {ref}: not found at {places.full_name(session.location_id)}",
+            permission=APPLY,
         )
     else:
         lifecycle.mark_found(
@@ -723,6 +716,7 @@ def _apply_line(session: AuditSession, line: AuditLine, *, action: str, actor, p
             actor=actor,
             reason=f"Audit {ref}: found at {places.full_name(line.found_location_id)}",
             location=line.found_location,
+            permission=APPLY,
         )
 
 

@@ -102,7 +102,7 @@ def test_retiring_a_deployed_asset_says_to_check_it_in_first():
     ("role", "allowed"),
     [
         ("it", set(MOVES)),
-        ("auditor", {"mark_missing", "found"}),
+        ("auditor", set()),  # auditors change assets only through audit outcomes
         ("manager", set()),
         ("employee", set()),
     ],
@@ -126,13 +126,24 @@ def test_a_role_without_the_right_cannot_deploy_and_nothing_changes(role):
     assert asset.history.count() == 1
 
 
-def test_auditor_can_mark_missing_and_found():
+def test_auditor_marks_missing_and_found_only_under_an_audits_permission():
     auditor = make_user("auditor")
     asset = make_asset("in_stock")
-    asset = lifecycle.mark_missing(asset, actor=auditor, reason="Not on the shelf")
-    asset = lifecycle.mark_found(asset, actor=auditor, reason="Was behind the rack")
+    with pytest.raises(MoveNotPermitted):
+        lifecycle.mark_missing(asset, actor=auditor, reason="Not on the shelf")
+    asset = lifecycle.mark_missing(
+        asset, actor=auditor, reason="Audit AU-1", permission="audits.apply_auditsession"
+    )
+    asset = lifecycle.mark_found(
+        asset, actor=auditor, reason="Audit AU-2", permission="audits.apply_auditsession"
+    )
     assert asset.status == AssetStatus.IN_STOCK
     assert asset.history.latest().history_user == auditor
+    # The override never helps someone without that permission either
+    with pytest.raises(MoveNotPermitted):
+        lifecycle.mark_missing(
+            asset, actor=make_user("employee"), reason="x", permission="audits.apply_auditsession"
+        )
 
 
 @pytest.mark.parametrize("role", ["auditor", "manager", "employee"])

@@ -148,10 +148,11 @@ def status_label(status: str) -> str:
 # --- the engine -----------------------------------------------------------------------------
 
 
-def _check_permission(actor, move: Move) -> None:
+def _check_permission(actor, move: Move, permission: str | None = None) -> None:
+    """The move's own permission, or the one its caller stands on (an audit's outcomes)."""
     if actor is None or not actor.is_authenticated or not actor.is_active:
         raise MoveNotPermitted("Sign in to change assets.")
-    if not actor.has_perm(move.permission):
+    if not actor.has_perm(permission or move.permission):
         raise MoveNotPermitted(f"Your role does not allow you to {move.label.lower()} assets.")
 
 
@@ -210,10 +211,16 @@ def _perform(
     change: Callable[[Asset], str | None],
     default_reason: str = "",
     reason_prefix: bool = False,
+    permission: str | None = None,
 ) -> Asset:
-    """Run one move: permission, lock, state check, ``change`` (which sets status), history."""
+    """Run one move: permission, lock, state check, ``change`` (which sets status), history.
+
+    ``permission`` replaces the move's own only where a caller carries out a decision made under
+    another right: an audit's "mark missing" and "mark found" outcomes
+    (``audits.apply_auditsession``), so auditors change assets through audits and no other way.
+    """
     move = MOVES[move_name]
-    _check_permission(actor, move)
+    _check_permission(actor, move, permission)
     reason = _clean_reason(move, reason)
     with transaction.atomic():
         locked = Asset.objects.select_for_update().select_related("category").get(pk=asset.pk)
@@ -635,7 +642,7 @@ def _end_open_maintenance(asset: Asset, actor, resolution: str) -> None:
     maintenance.close_open_record(asset, actor=actor, cost=None, resolution=resolution)
 
 
-def mark_missing(asset: Asset, *, actor, reason: str) -> Asset:
+def mark_missing(asset: Asset, *, actor, reason: str, permission: str | None = None) -> Asset:
     """Missing keeps the last holder on record: it says who had it last."""
 
     def change(a: Asset) -> str:
@@ -643,14 +650,25 @@ def mark_missing(asset: Asset, *, actor, reason: str) -> Asset:
         a.status = S.MISSING
         return "Marked missing"
 
-    return _perform(asset, "mark_missing", actor=actor, reason=reason, change=change)
+    return _perform(
+        asset, "mark_missing", actor=actor, reason=reason, change=change, permission=permission
+    )
 
 
-def mark_found(asset: Asset, *, actor, reason: str = "", location: Location | None = None) -> Asset:
+def mark_found(
+    asset: Asset,
+    *,
+    actor,
+    reason: str = "",
+    location: Location | None = None,
+    permission: str | None = None,
+) -> Asset:
     def change(a: Asset) -> str:
         return "Found" + _back_to_stock(a, location)
 
-    return _perform(asset, "found", actor=actor, reason=reason, change=change)
+    return _perform(
+        asset, "found", actor=actor, reason=reason, change=change, permission=permission
+    )
 
 
 def retire(asset: Asset, *, actor, reason: str) -> Asset:
