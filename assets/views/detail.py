@@ -10,6 +10,7 @@ from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views import View
 
+from audits.models import AuditScan
 from audits.views.tags import qr_context
 from maintenance import services as maintenance
 from maintenance.forms import open_first
@@ -125,6 +126,13 @@ def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
         "warranty_active": bool(asset.warranty_end and asset.warranty_end >= today),
         "audit_overdue": bool(asset.next_audit_date and asset.next_audit_date < today),
         "return_overdue": bool(asset.expected_return_date and asset.expected_return_date < today),
+        "last_scan": (
+            AuditScan.objects.filter(asset=asset)
+            .select_related("session", "found_at__parent__parent")
+            .order_by("-scanned_at", "-pk")
+            .first()
+        ),
+        "sees_audits": user.has_perm("audits.view_auditsession"),
         **maintenance_context(request, asset),
         **qr_context(asset),
     }
