@@ -78,6 +78,7 @@ from ._demo_requests import inbox_only, seed_requests
 
 User = get_user_model()
 S = AssetStatus
+AUDIT_OUTCOME = "audits.apply_auditsession"
 
 DEMO_PASSWORD = "itam-demo"
 ADMIN_USERNAME = "admin"
@@ -566,12 +567,14 @@ def _plan(
             a,
             actor=auditor,
             reason=f"Not seen in the {timezone.localdate():%B %Y} audit of {where}",
+            permission=AUDIT_OUTCOME,  # auditors change assets only as an audit's outcome
         )
 
     def found(a: Asset) -> Asset:
         return lifecycle.mark_found(
             a, actor=rng.choice([auditor, it_a]), location=store,
             reason=rng.choice(["Found in a meeting room cupboard", "Handed in at reception"]),
+            permission=AUDIT_OUTCOME,
         )  # fmt: skip
 
     def retire(a: Asset) -> Asset:
