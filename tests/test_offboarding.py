@@ -80,7 +80,12 @@ def test_if_one_return_fails_none_is_applied_and_the_error_says_which_and_why(
     shown = [a.tag for a in assets]
     # And meanwhile an auditor marks one of them missing
     auditor = make_user("auditor", username="audrey")
-    lost = lifecycle.mark_missing(assets[2], actor=auditor, reason="Not at the desk in audit")
+    lost = lifecycle.mark_missing(
+        assets[2],
+        actor=auditor,
+        reason="Audit AU-1: not at the desk",
+        permission="audits.apply_auditsession",  # as an audit's outcome
+    )
     rows_before = Asset.history.count()
 
     # When IT offboards the person with the list they saw
