@@ -278,6 +278,7 @@ def record_scan(
     code: str | None,
     found_at: Location | None = None,
     condition: str = "",
+    places: Places | None = None,
 ) -> ScanAnswer:
     """Record one code in an open audit; scanning it again returns the first scan unchanged."""
     require(actor, SCAN, "record audit scans")
@@ -287,8 +288,8 @@ def record_scan(
             {"condition": f"Choose a condition: {', '.join(Condition.values)} (or leave it empty)."}
         )
     if not session.is_open:
-        raise _closed(session)
-    places = Places()
+        raise closed_error(session)
+    places = places or Places()
     found_id = found_at.pk if found_at is not None else session.location_id
     if found_id not in places.subtree(session.location_id):
         raise ValidationError(
@@ -308,7 +309,7 @@ def record_scan(
     try:
         with transaction.atomic():
             if _share_lock_status(session.pk) != AuditStatus.OPEN:
-                raise _closed(AuditSession.objects.get(pk=session.pk))
+                raise closed_error(AuditSession.objects.get(pk=session.pk))
             scan = AuditScan.objects.create(
                 session=session,
                 code=key,
@@ -344,7 +345,8 @@ def _share_lock_status(session_id: int) -> str | None:
     return row[0] if row else None
 
 
-def _closed(session: AuditSession) -> AuditClosed:
+def closed_error(session: AuditSession) -> AuditClosed:
+    """The refusal for a closed audit, in the words every page and the API use."""
     when = (
         timezone.localtime(session.closed_at).strftime("%Y-%m-%d %H:%M")
         if session.closed_at
@@ -534,7 +536,7 @@ def close_audit(session: AuditSession, *, actor) -> Reconciliation:
     with transaction.atomic():
         locked = AuditSession.objects.select_for_update().get(pk=session.pk)
         if not locked.is_open:
-            raise _closed(locked)
+            raise closed_error(locked)
         report = reconcile(locked)
         AuditLine.objects.bulk_create(
             AuditLine(

@@ -95,44 +95,6 @@ class AuditRow:
         return round(100 * self.seen / self.expected) if self.expected else 0
 
 
-def _open_progress(audits: list[AuditSession], places: Places) -> dict[int, tuple[int, int]]:
-    """(seen, expected) per open audit in two queries, however many audits are open.
-
-    Counts per (location, category) are read once for every scope together and summed per audit
-    here, instead of two COUNT queries per audit.
-    """
-    if not audits:
-        return {}
-    scopes = {audit.pk: places.subtree(audit.location_id) for audit in audits}
-    every_place = set().union(*scopes.values())
-    stock = (
-        Asset.objects.filter(status__in=services.EXPECTED_STATUSES, location_id__in=every_place)
-        .order_by()
-        .values_list("location_id", "category_id")
-        .annotate(n=Count("pk"))
-    )
-    seen = (
-        AuditScan.objects.filter(session__in=audits, asset__status__in=services.EXPECTED_STATUSES)
-        .order_by()
-        .values_list("session_id", "asset__location_id", "asset__category_id")
-        .annotate(n=Count("pk"))
-    )
-    by_pk = {audit.pk: audit for audit in audits}
-
-    def in_scope(audit: AuditSession, location_id: int, category_id: int) -> bool:
-        return location_id in scopes[audit.pk] and audit.category_id in (None, category_id)
-
-    stock = list(stock)
-    expected = {
-        audit.pk: sum(n for loc, cat, n in stock if in_scope(audit, loc, cat)) for audit in audits
-    }
-    found = dict.fromkeys(by_pk, 0)
-    for session_id, location_id, category_id, n in seen:
-        if in_scope(by_pk[session_id], location_id, category_id):
-            found[session_id] += n
-    return {pk: (found[pk], expected[pk]) for pk in by_pk}
-
-
 class AuditListView(AuditView):
     """``/audits/``: open audits first with their progress, then closed ones (paginated)."""
 
@@ -152,12 +114,13 @@ class AuditListView(AuditView):
         )
         page = Paginator(closed, settings.ITAM_PAGE_SIZE).get_page(request.GET.get("page"))
         places = Places()
-        progress = _open_progress(open_audits, places)
+        progress = services.progress_for(open_audits, places)
         open_rows = [
             AuditRow(
                 audit,
                 places.full_name(audit.location_id),
-                *progress[audit.pk],
+                seen=progress[audit.pk]["seen_expected"],
+                expected=progress[audit.pk]["expected"],
                 scans=audit.scan_count,
             )
             for audit in open_audits
@@ -426,8 +389,8 @@ def scope_places(audit: AuditSession, places: Places) -> list[tuple[int, str]]:
     return sorted(choices, key=lambda choice: (choice[0] != audit.location_id, choice[1].lower()))
 
 
-def _progress(audit: AuditSession) -> dict[str, Any]:
-    progress = services.progress(audit)
+def _progress(audit: AuditSession, places: Places | None = None) -> dict[str, Any]:
+    progress = services.progress(audit, places)
     expected = progress["expected"]
     progress["percent"] = round(100 * progress["seen_expected"] / expected) if expected else 0
     return progress
@@ -469,7 +432,7 @@ class ScanView(AuditView):
             "audit": audit,
             "scope": self.places.full_name(audit.location_id),
             "form": form,
-            "progress": _progress(audit),
+            "progress": _progress(audit, self.places),
             "recent": _recent(audit, self.places),
             "remembered": _place_key(audit) in self.request.session,
             "page_title": f"Scan · {audit.reference}",
@@ -499,7 +462,7 @@ class ScanView(AuditView):
         form = self.form(request.POST)
         if not audit.is_open:
             # The service's own words for it (the same message as a scan refused mid-close).
-            return self.refused(services._closed(audit), form)
+            return self.refused(services.closed_error(audit), form)
         if not form.is_valid():
             return self.invalid(form)
         data = form.cleaned_data
@@ -509,6 +472,7 @@ class ScanView(AuditView):
                 actor=request.user,
                 code=data["tag"],
                 found_at=Location.objects.get(pk=data["location"]),
+                places=self.places,
                 condition=data["condition"],
             )
         except ValidationError as exc:
@@ -525,7 +489,7 @@ class ScanView(AuditView):
         # The fragments need no request (no forms, no menu), so no context processors run.
         context = {
             "answer": shown,
-            "progress": _progress(audit),
+            "progress": _progress(audit, self.places),
             "recent": _recent(audit, self.places),
             "user": request.user,
         }
@@ -606,12 +570,12 @@ def scan_by_link(request: HttpRequest, tag: str) -> HttpResponse | None:
     purpose = f"{request.headers.get('Sec-Purpose', '')} {request.headers.get('Purpose', '')}"
     if request.method != "POST" and (fetch_site not in OWN_REQUEST or "prefetch" in purpose):
         context["confirm"] = True
-        context["progress"] = _progress(audit)
+        context["progress"] = _progress(audit, places)
         return render(request, "audits/scan_link.html", context)
     place = request.session.get(_place_key(audit))
     found_at = Location.objects.filter(pk=place).first() if place else None
     try:
-        answer = services.record_scan(audit, actor=user, code=tag, found_at=found_at)
+        answer = services.record_scan(audit, actor=user, code=tag, found_at=found_at, places=places)
     except ValidationError as exc:
         context["error"] = " ".join(exc.messages)
         return render(request, "audits/scan_link.html", context, status=400)
@@ -619,7 +583,7 @@ def scan_by_link(request: HttpRequest, tag: str) -> HttpResponse | None:
         context["closed_message"] = exc.message
         return render(request, "audits/scan_link.html", context, status=409)
     context["answer"] = _answer(answer, places)
-    context["progress"] = _progress(audit)
+    context["progress"] = _progress(audit, places)
     return render(request, "audits/scan_link.html", context)
 
 
