@@ -23,3 +23,11 @@ def _celery_runs_in_process():
     app.conf.task_eager_propagates = True
     yield
     app.conf.task_always_eager, app.conf.task_eager_propagates = previous
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Each test starts with an empty cache: in CI it is Redis, shared across tests and runs."""
+    from django.core.cache import cache
+
+    cache.clear()

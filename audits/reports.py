@@ -154,6 +154,9 @@ class Row:
         return not self.applied_action and self.outcome in OUTCOME_ACTION
 
 
+LINES_SHOWN = 200
+
+
 @dataclass
 class Group:
     outcome: str
@@ -222,6 +225,24 @@ class Group:
     @property
     def applied(self) -> list[Row]:
         return [row for row in self.rows if row.applied_action]
+
+    # A page shows at most LINES_SHOWN lines of a group; the CSV and PDF have them all.
+    @property
+    def shown_rows(self) -> list[Row]:
+        return self.rows[:LINES_SHOWN]
+
+    @property
+    def hidden_count(self) -> int:
+        return max(0, self.count - LINES_SHOWN)
+
+    @property
+    def pending_count(self) -> int:
+        return len(self.pending)
+
+    @property
+    def selectable(self) -> bool:
+        """Lines can be ticked one by one only when all of them are on the page."""
+        return self.count <= LINES_SHOWN
 
 
 @dataclass

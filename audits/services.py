@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from urllib.parse import unquote, urlsplit
 
 from django.contrib.auth import get_user_model
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Count, Min, Q, QuerySet
@@ -359,12 +360,25 @@ def closed_error(session: AuditSession) -> AuditClosed:
     )
 
 
-def progress_for(sessions, places: Places | None = None) -> dict[int, dict]:
+EXPECTED_CACHE_SECONDS = 60
+
+
+def _expected_key(audit: AuditSession) -> str:
+    return f"audits:expected:{audit.pk}"
+
+
+def progress_for(
+    sessions, places: Places | None = None, *, cached_expected: bool = False
+) -> dict[int, dict]:
     """How far each walk has got, for a page of audits in at most four queries.
 
     expected: the active assets in scope (and category), live while open, frozen at closing;
     seen_expected: those of them scanned (while open) or not left missing (once closed);
     scanned and by_result: every scan, by the answer it got.
+
+    Counting the register under a large scope costs more than recording a scan, so the answer
+    to each scan (``cached_expected``) reuses an expected count up to a minute old; the audit's
+    own pages always count afresh (and refresh the cached figure).
     """
     sessions = list(sessions)
     if not sessions:
@@ -389,7 +403,7 @@ def progress_for(sessions, places: Places | None = None) -> dict[int, dict]:
         by_result[row["session_id"]][row["result"]] = row["n"]
 
     seen_rows: dict[int, list[tuple]] = defaultdict(list)
-    register: list[tuple] = []
+    known: dict[str, int] = {}
     if open_audits:
         for row in (
             AuditScan.objects.filter(
@@ -402,13 +416,24 @@ def progress_for(sessions, places: Places | None = None) -> dict[int, dict]:
             seen_rows[row["session_id"]].append(
                 (row["asset__location_id"], row["asset__category_id"], row["n"])
             )
-        open_scope = set().union(*(scopes[audit.pk] for audit in open_audits))
-        register = list(
-            Asset.objects.filter(status__in=EXPECTED_STATUSES, location_id__in=open_scope)
-            .order_by()
-            .values_list("location_id", "category_id")
-            .annotate(n=Count("pk"))
-        )
+        known = cache.get_many([_expected_key(a) for a in open_audits]) if cached_expected else {}
+        to_count = [a for a in open_audits if _expected_key(a) not in known]
+        if to_count:
+            open_scope = set().union(*(scopes[audit.pk] for audit in to_count))
+            register = list(
+                Asset.objects.filter(status__in=EXPECTED_STATUSES, location_id__in=open_scope)
+                .order_by()
+                .values_list("location_id", "category_id")
+                .annotate(n=Count("pk"))
+            )
+            counted = {
+                audit.pk: sum(n for loc, cat, n in register if in_scope(audit, loc, cat))
+                for audit in to_count
+            }
+            cache.set_many(
+                {_expected_key(a): counted[a.pk] for a in to_count}, EXPECTED_CACHE_SECONDS
+            )
+            known.update({_expected_key(a): counted[a.pk] for a in to_count})
     missing_at_close: dict[int, int] = {}
     closed_ids = [audit.pk for audit in sessions if not audit.is_open]
     if closed_ids:
@@ -423,7 +448,7 @@ def progress_for(sessions, places: Places | None = None) -> dict[int, dict]:
     for audit in sessions:
         scanned = by_result.get(audit.pk, {})
         if audit.is_open:
-            expected = sum(n for loc, cat, n in register if in_scope(audit, loc, cat))
+            expected = known[_expected_key(audit)]
             seen = sum(
                 n for loc, cat, n in seen_rows.get(audit.pk, ()) if in_scope(audit, loc, cat)
             )
@@ -439,9 +464,11 @@ def progress_for(sessions, places: Places | None = None) -> dict[int, dict]:
     return result
 
 
-def progress(session: AuditSession, places: Places | None = None) -> dict:
+def progress(
+    session: AuditSession, places: Places | None = None, *, cached_expected: bool = False
+) -> dict:
     """``progress_for`` of one audit."""
-    return progress_for([session], places)[session.pk]
+    return progress_for([session], places, cached_expected=cached_expected)[session.pk]
 
 
 # --- closing --------------------------------------------------------------------------------

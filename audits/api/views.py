@@ -208,19 +208,21 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
         body = s.ScanInput(data=request.data, context=self.get_serializer_context())
         body.is_valid(raise_exception=True)
         data = body.validated_data
+        context = self.context_with_places()
         answer = services.record_scan(
             audit,
             actor=request.user,
             code=data["tag"],
             found_at=data.get("location"),
             condition=data.get("condition", ""),
+            places=context["places"],
         )
-        shown = s.ScanSerializer(answer.scan, context=self.context_with_places()).data
+        shown = s.ScanSerializer(answer.scan, context=context).data
         shown.update(
             message=answer.message,
             created=answer.created,
             duplicate=not answer.created,
-            progress=services.progress(audit),
+            progress=services.progress(audit, context["places"], cached_expected=True),
         )
         code = status.HTTP_201_CREATED if answer.created else status.HTTP_200_OK
         return Response(shown, status=code)

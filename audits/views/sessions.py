@@ -272,16 +272,20 @@ def close_view(request: HttpRequest, pk: int) -> HttpResponse:
     return HttpResponseRedirect(audit.get_absolute_url())
 
 
+MESSAGE_TAGS = 20  # tags named in one message after applying; the report has every one
+
+
 def apply_view(request: HttpRequest, pk: int) -> HttpResponse:
     """``POST /audits/<pk>/apply/`` with ``action`` and the ticked ``tags``: one outcome applied."""
     services.require(request.user, services.APPLY, "apply audit outcomes")
     audit = _audit_or_404(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    tags = request.POST.getlist("tags")
+    every = request.POST.get("all") == "1"  # a group too long to tick line by line
+    tags = None if every else request.POST.getlist("tags")
     outcome = ACTION_OUTCOME.get(request.POST.get("action", ""), "")
     back = f"{audit.get_absolute_url()}#outcome-{outcome}" if outcome else audit.get_absolute_url()
-    if not tags:
+    if not every and not tags:
         messages.warning(request, "Nothing was ticked, so nothing was changed.")
         return HttpResponseRedirect(back)
     try:
@@ -294,13 +298,21 @@ def apply_view(request: HttpRequest, pk: int) -> HttpResponse:
         return _problem(request, audit, " ".join(exc.messages), status=400)
     if result.applied:
         done = reports.APPLIED_LABEL[result.action]
+        listed = ", ".join(result.applied[:MESSAGE_TAGS])
+        if len(result.applied) > MESSAGE_TAGS:
+            listed += f" and {len(result.applied) - MESSAGE_TAGS} more"
         messages.success(
             request,
             f"{done}: {len(result.applied)} asset{'s' if len(result.applied) != 1 else ''} "
-            f"({', '.join(result.applied)}), each with a history entry naming {audit.reference}.",
+            f"({listed}), each with a history entry naming {audit.reference}.",
         )
-    for tag, reason in result.refused:
+    for tag, reason in result.refused[:MESSAGE_TAGS]:
         messages.error(request, f"{tag} was not changed: {reason}")
+    if len(result.refused) > MESSAGE_TAGS:
+        messages.error(
+            request,
+            f"{len(result.refused) - MESSAGE_TAGS} more were not changed: the report lists why.",
+        )
     return HttpResponseRedirect(back)
 
 
@@ -390,7 +402,8 @@ def scope_places(audit: AuditSession, places: Places) -> list[tuple[int, str]]:
 
 
 def _progress(audit: AuditSession, places: Places | None = None) -> dict[str, Any]:
-    progress = services.progress(audit, places)
+    """The scan screens' progress: the expected count may be up to a minute old (speed)."""
+    progress = services.progress(audit, places, cached_expected=True)
     expected = progress["expected"]
     progress["percent"] = round(100 * progress["seen_expected"] / expected) if expected else 0
     return progress
