@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import time
 
 import pytest
 from django.db import connection
@@ -20,6 +21,9 @@ from audits import services
 from audits.choices import ScanResult
 from audits.models import AuditLine, AuditScan, AuditSession
 from tests.factories import CategoryFactory, LocationFactory, make_asset, make_user
+
+# What a browser sends for a page the person opened themselves (typed, or from the camera app).
+OPENED = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document"}
 
 pytestmark = pytest.mark.django_db
 
@@ -344,15 +348,18 @@ def test_short_link_inside_an_audit_records_only_requests_the_person_made(ana_cl
     asset = make_asset(location=site["room"], name="Meeting room screen")
     audit = services.start_audit(actor=ana, location=site["hq"])
     page(ana_client, scan_url(audit))
-    assert ana_client.session["active_audit"] == audit.pk
+    assert ana_client.session["active_audit"]["id"] == audit.pk
     link = reverse("short-link", args=[asset.tag])
 
-    # When the link comes from another site, or from a browser without Fetch Metadata
+    # When the link comes from another site, from our own pages (e.g. through the login page's
+    # ?next=), as an image or a HEAD request, or from a browser without Fetch Metadata
     for headers in (
-        {"Sec-Fetch-Site": "cross-site"},
-        {"Sec-Fetch-Site": "same-site"},
+        {**OPENED, "Sec-Fetch-Site": "cross-site"},
+        {**OPENED, "Sec-Fetch-Site": "same-site"},
+        {**OPENED, "Sec-Fetch-Site": "same-origin"},
+        {**OPENED, "Sec-Fetch-Dest": "image", "Sec-Fetch-Mode": "no-cors"},
         {},
-        {"Sec-Fetch-Site": "none", "Sec-Purpose": "prefetch;prerender"},  # the omnibox preloading
+        {**OPENED, "Sec-Purpose": "prefetch;prerender"},  # the omnibox preloading
     ):
         response = ana_client.get(link, headers=headers)
         # Then nothing is recorded: the page asks her to confirm with a POST
@@ -361,14 +368,17 @@ def test_short_link_inside_an_audit_records_only_requests_the_person_made(ana_cl
         assert "Record this scan" in html and 'method="post"' in html
         assert not AuditScan.objects.exists()
 
-    # When she opens it from the camera app (no site) or from our own page
-    response = ana_client.get(link, headers={"Sec-Fetch-Site": "none"})
+    assert ana_client.head(link, headers=OPENED).status_code == 200
+    assert not AuditScan.objects.exists()
+
+    # When she opens it from the camera app (no initiating site, a top-level document)
+    response = ana_client.get(link, headers=OPENED)
     html = response.content.decode()
     # Then the scan is recorded and the answer shown, with the links onwards
     assert response.status_code == 200 and "Expected here" in html
     assert "Meeting room screen" in html
     assert "Back to scanning" in html and reverse("assets:detail", args=[asset.tag]) in html
-    again = ana_client.get(link, headers={"Sec-Fetch-Site": "same-origin"})
+    again = ana_client.get(link, headers=OPENED)
     assert "Already scanned" in again.content.decode()
     assert AuditScan.objects.filter(session=audit).count() == 1
 
@@ -377,9 +387,7 @@ def test_short_link_inside_an_audit_records_only_requests_the_person_made(ana_cl
     response = ana_client.post(reverse("short-link", args=[other.tag]))
     assert response.status_code == 200 and "Expected here" in response.content.decode()
     # An unknown tag inside the audit is recorded as unknown: that is the audit's point
-    response = ana_client.get(
-        reverse("short-link", args=["OLD-0042"]), headers={"Sec-Fetch-Site": "none"}
-    )
+    response = ana_client.get(reverse("short-link", args=["OLD-0042"]), headers=OPENED)
     assert response.status_code == 200 and "Unknown tag" in response.content.decode()
     assert AuditScan.objects.get(code="OLD-0042").result == ScanResult.UNKNOWN
 
@@ -402,7 +410,7 @@ def test_short_link_outside_an_audit_opens_the_asset_and_unknown_tags_are_404(
 ):
     asset = make_asset(location=site["room"])
     link = reverse("short-link", args=[asset.tag])
-    none = {"Sec-Fetch-Site": "none"}
+    none = OPENED
 
     # No audit active: the asset's page, and a 404 for a tag nobody has
     assert ana_client.get(link, headers=none)["Location"] == asset.get_absolute_url()
@@ -430,12 +438,10 @@ def test_short_link_does_not_record_for_someone_without_the_scan_permission(clie
     employee = make_user("employee", username="eve")
     client.force_login(employee)
     session = client.session
-    session["active_audit"] = audit.pk
+    session["active_audit"] = {"id": audit.pk, "until": time.time() + 600}
     session.save()
 
-    response = client.get(
-        reverse("short-link", args=[asset.tag]), headers={"Sec-Fetch-Site": "none"}
-    )
+    response = client.get(reverse("short-link", args=[asset.tag]), headers=OPENED)
 
     assert response.status_code == 404
     assert not AuditScan.objects.exists()
@@ -786,3 +792,24 @@ def test_the_list_does_not_grow_with_the_number_of_audits(ana_client, ana, site)
             services.close_audit(audit, actor=ana)
 
     assert _queries(lambda: page(ana_client, reverse("audits:list"))) == one
+
+
+def test_the_active_audit_lapses_and_a_link_from_another_site_does_not_set_it(
+    ana_client, ana, site
+):
+    asset = make_asset(location=site["room"])
+    audit = services.start_audit(actor=ana, location=site["room"])
+    link = reverse("short-link", args=[asset.tag])
+
+    # A link to the scan page from another site shows it, but does not make the audit active
+    ana_client.get(scan_url(audit), headers={"Sec-Fetch-Site": "cross-site"})
+    assert "active_audit" not in ana_client.session
+    assert ana_client.get(link, headers=OPENED)["Location"] == asset.get_absolute_url()
+
+    # Opened by her, it is active; half an hour without a scan and it has lapsed
+    ana_client.get(scan_url(audit), headers=OPENED)
+    session = ana_client.session
+    session["active_audit"] = {"id": audit.pk, "until": time.time() - 1}
+    session.save()
+    assert ana_client.get(link, headers=OPENED)["Location"] == asset.get_absolute_url()
+    assert not AuditScan.objects.exists()

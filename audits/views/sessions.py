@@ -8,6 +8,7 @@ shapes the reconciliation for people. ``/t/<tag>`` inside an open audit lands in
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
@@ -44,7 +45,59 @@ RECENT_SCANS = 10
 ACTIVE_AUDIT = "active_audit"
 # Fetch Metadata values of a request a person made themselves: typed, opened from another app
 # (a phone's camera), or followed from one of our own pages. Anything else may be cross-site.
-OWN_REQUEST = {"none", "same-origin"}
+# Opening the scan page makes its audit the person's active one: scanning a label with the phone's
+# own camera app (which opens /t/<tag>) then records a scan. It lapses after half an hour without
+# a scan, so a link opened days later opens the asset instead.
+ACTIVE_FOR_SECONDS = 30 * 60
+
+
+def set_active_audit(request: HttpRequest, audit: AuditSession) -> None:
+    request.session[ACTIVE_AUDIT] = {"id": audit.pk, "until": time.time() + ACTIVE_FOR_SECONDS}
+
+
+def touch_active_audit(request: HttpRequest, audit: AuditSession) -> None:
+    """A scan keeps the audit active; the session is rewritten at most every five minutes."""
+    value = request.session.get(ACTIVE_AUDIT)
+    fresh = time.time() + ACTIVE_FOR_SECONDS - 300
+    if not (isinstance(value, dict) and value.get("id") == audit.pk and value["until"] > fresh):
+        set_active_audit(request, audit)
+
+
+def active_audit_id(request: HttpRequest) -> int | None:
+    value = request.session.get(ACTIVE_AUDIT)
+    if isinstance(value, dict) and value.get("until", 0) > time.time():
+        return value.get("id")
+    request.session.pop(ACTIVE_AUDIT, None)
+    return None
+
+
+def clear_active_audit(request: HttpRequest, audit: AuditSession) -> None:
+    if active_audit_id(request) == audit.pk:
+        del request.session[ACTIVE_AUDIT]
+
+
+def opened_by_the_person(request: HttpRequest) -> bool:
+    """A top-level page the person opened themselves: typed, or from another app (the camera).
+
+    Fetch Metadata says so: no initiating site, a navigation, a document, not a preload. A click
+    on a link (even one of ours, after a redirect through the login page) says "same-origin" or
+    "cross-site", and an image or a HEAD request is not a document: those are asked to confirm.
+    """
+    headers = request.headers
+    purpose = f"{headers.get('Sec-Purpose', '')} {headers.get('Purpose', '')}".lower()
+    return (
+        request.method == "GET"
+        and headers.get("Sec-Fetch-Site", "").lower() == "none"
+        and headers.get("Sec-Fetch-Mode", "").lower() == "navigate"
+        and headers.get("Sec-Fetch-Dest", "").lower() == "document"
+        and "prefetch" not in purpose
+        and "prerender" not in purpose
+    )
+
+
+def not_from_another_site(request: HttpRequest) -> bool:
+    """Not started by another site (old browsers send no Fetch Metadata, and are let through)."""
+    return request.headers.get("Sec-Fetch-Site", "none").lower() in ("none", "same-origin")
 
 
 def _audits(request: HttpRequest) -> QuerySet:
@@ -259,8 +312,7 @@ def close_view(request: HttpRequest, pk: int) -> HttpResponse:
     except AuditClosed:
         messages.info(request, f"{audit.reference} was closed meanwhile: here are its results.")
         return HttpResponseRedirect(audit.get_absolute_url())
-    if request.session.get(ACTIVE_AUDIT) == audit.pk:
-        del request.session[ACTIVE_AUDIT]
+    clear_active_audit(request, audit)
     counts = reconciliation.as_dict()
     messages.success(
         request,
@@ -461,8 +513,8 @@ class ScanView(AuditView):
     def get(self, request: HttpRequest, pk: int) -> HttpResponse:
         audit = self.audit
         answer = None
-        if audit.is_open:
-            request.session[ACTIVE_AUDIT] = audit.pk
+        if audit.is_open and not_from_another_site(request):
+            set_active_audit(request, audit)
             last = request.session.pop(_answer_key(audit), None)
             if last:
                 scan = audit.scans.select_related("asset", "scanned_by").filter(pk=last[0]).first()
@@ -495,6 +547,7 @@ class ScanView(AuditView):
             return self.refused(exc, form)
         if request.session.get(_place_key(audit)) != data["location"]:
             request.session[_place_key(audit)] = data["location"]  # saved only when it changes
+        touch_active_audit(request, audit)
         shown = _answer(answer, self.places)
         if not _wants_json(request):
             request.session[_answer_key(audit)] = [answer.scan.pk, answer.created]
@@ -541,8 +594,7 @@ def leave_scan_view(request: HttpRequest, pk: int) -> HttpResponse:
     audit = _audit_or_404(request, pk)
     if request.method != "POST":
         return HttpResponseNotAllowed(["POST"])
-    if request.session.get(ACTIVE_AUDIT) == audit.pk:
-        del request.session[ACTIVE_AUDIT]
+    clear_active_audit(request, audit)
     request.session.pop(_place_key(audit), None)
     request.session.pop(_answer_key(audit), None)
     messages.info(
@@ -558,12 +610,12 @@ def leave_scan_view(request: HttpRequest, pk: int) -> HttpResponse:
 def scan_by_link(request: HttpRequest, tag: str) -> HttpResponse | None:
     """The QR code's URL, opened while this person has an open audit's scan page active.
 
-    A GET that records is only honoured when the person made it themselves (Fetch Metadata:
-    typed or opened from the camera app, or from our own page); otherwise, and in browsers that
+    A GET that records is only honoured when the person opened it themselves
+    (``opened_by_the_person``: typed, or from the camera app); otherwise, and in browsers that
     send no Fetch Metadata, the page asks them to confirm with a POST (CSRF-checked). ``None``
     means "not in an audit": the caller opens the asset as usual.
     """
-    active = request.session.get(ACTIVE_AUDIT)
+    active = active_audit_id(request)
     user = request.user
     if not active or not user.has_perm(services.SCAN):
         return None
@@ -578,10 +630,7 @@ def scan_by_link(request: HttpRequest, tag: str) -> HttpResponse | None:
         "code": tag,
         "page_title": f"Scan {tag} · {audit.reference}",
     }
-    fetch_site = request.headers.get("Sec-Fetch-Site", "").lower()
-    # A browser preloading a half-typed address is not the person opening it.
-    purpose = f"{request.headers.get('Sec-Purpose', '')} {request.headers.get('Purpose', '')}"
-    if request.method != "POST" and (fetch_site not in OWN_REQUEST or "prefetch" in purpose):
+    if request.method != "POST" and not opened_by_the_person(request):
         context["confirm"] = True
         context["progress"] = _progress(audit, places)
         return render(request, "audits/scan_link.html", context)
@@ -595,6 +644,7 @@ def scan_by_link(request: HttpRequest, tag: str) -> HttpResponse | None:
     except AuditClosed as exc:
         context["closed_message"] = exc.message
         return render(request, "audits/scan_link.html", context, status=409)
+    touch_active_audit(request, audit)  # still walking: another half hour
     context["answer"] = _answer(answer, places)
     context["progress"] = _progress(audit, places)
     return render(request, "audits/scan_link.html", context)
