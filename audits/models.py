@@ -105,9 +105,11 @@ class AuditScan(models.Model):
     code = models.CharField(
         max_length=CODE_MAX_LENGTH, help_text="The asset's tag, or the code as read when unknown."
     )
+    # SET_NULL: an order withdrawn after its asset was scanned deletes the asset; the code keeps
+    # the tag, so the scan still says what was read.
     asset = models.ForeignKey(
         "assets.Asset",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="audit_scans",
@@ -157,7 +159,7 @@ class AuditLine(models.Model):
     code = models.CharField(max_length=CODE_MAX_LENGTH)
     asset = models.ForeignKey(
         "assets.Asset",
-        on_delete=models.PROTECT,
+        on_delete=models.SET_NULL,
         null=True,
         blank=True,
         related_name="audit_lines",
@@ -172,6 +174,9 @@ class AuditLine(models.Model):
         blank=True,
         related_name="+",
         help_text="Where the register had it at closing.",
+    )
+    register_status = models.CharField(
+        max_length=20, blank=True, help_text="The asset's state at closing."
     )
     found_location = models.ForeignKey(
         "assets.Location",

@@ -209,7 +209,10 @@ def parse_code(raw: str | None) -> str:
             code = unquote(match.group(1)).strip()
     if len(code) > CODE_MAX_LENGTH:
         raise ValidationError(
-            {"tag": f"That code is {len(code)} characters long; a tag has at most 40."}
+            {
+                "tag": f"That code is {len(code)} characters long; at most {CODE_MAX_LENGTH} "
+                "can be recorded (a tag has at most 40). Scan the asset's own label."
+            }
         )
     if any(ord(ch) < 32 for ch in code):
         raise ValidationError({"tag": "That code has control characters: scan or type it again."})
@@ -300,7 +303,8 @@ def record_scan(
             }
         )
     asset = find_asset(code)
-    key = asset.tag if asset is not None else code
+    # Unknown codes are kept in capitals, so "zz-404" and "ZZ-404" are one code (tags are too).
+    key = asset.tag if asset is not None else code.upper()
     existing = (
         AuditScan.objects.select_related("scanned_by").filter(session=session, code=key).first()
     )
@@ -482,6 +486,7 @@ class Line:
     scan: AuditScan | None = None
     register_location_id: int | None = None
     found_location_id: int | None = None
+    register_status: str = ""
     record: AuditLine | None = None  # the frozen line, once closed (applied_*, refusal)
 
 
@@ -541,9 +546,14 @@ def reconcile(session: AuditSession) -> Reconciliation:
                 scan=scan,
                 register_location_id=scan.asset.location_id if scan.asset else None,
                 found_location_id=scan.found_at_id,
+                register_status=scan.asset.status if scan.asset else "",
             )
         )
-    expected = expected_assets(session, places).exclude(pk__in=seen).only("pk", "tag", "location")
+    expected = (
+        expected_assets(session, places)
+        .exclude(pk__in=seen)
+        .only("pk", "tag", "location", "status")
+    )
     for asset in expected.order_by("tag"):
         report.lines.append(
             Line(
@@ -551,6 +561,7 @@ def reconcile(session: AuditSession) -> Reconciliation:
                 code=asset.tag,
                 asset=asset,
                 register_location_id=asset.location_id,
+                register_status=asset.status,
             )
         )
     report.expected = expected_assets(session, places).count()
@@ -574,6 +585,7 @@ def close_audit(session: AuditSession, *, actor) -> Reconciliation:
                 scan=line.scan,
                 register_location_id=line.register_location_id,
                 found_location_id=line.found_location_id,
+                register_status=line.register_status,
             )
             for line in report.lines
         )
@@ -630,6 +642,7 @@ def results(session: AuditSession) -> Reconciliation:
                 scan=line.scan,
                 register_location_id=line.register_location_id,
                 found_location_id=line.found_location_id,
+                register_status=line.register_status,
                 record=line,
             )
         )
@@ -645,17 +658,24 @@ class ApplyReport:
     action: str
     applied: list[str] = field(default_factory=list)
     refused: list[tuple[str, str]] = field(default_factory=list)
+    remaining: int = 0  # still waiting beyond ``limit``: run it again
 
     def as_dict(self) -> dict:
         return {
             "action": self.action,
             "applied": self.applied,
             "refused": [{"tag": tag, "message": message} for tag, message in self.refused],
+            "remaining": self.remaining,
         }
 
 
 def apply_outcome(
-    session: AuditSession, *, actor, action: str, tags: list[str] | None = None
+    session: AuditSession,
+    *,
+    actor,
+    action: str,
+    tags: list[str] | None = None,
+    limit: int | None = None,
 ) -> ApplyReport:
     """Carry one outcome of a closed audit into the register, asset by asset, through the lifecycle.
 
@@ -689,6 +709,10 @@ def apply_outcome(
             )
         lines = [line for line in lines if line.code in wanted]
     report = ApplyReport(action=action.value)
+    if limit is not None and len(lines) > limit:
+        # Each asset takes a few milliseconds; a page request stays short and says what is left.
+        report.remaining = len(lines) - limit
+        lines = lines[:limit]
     places = Places()
     for line in lines:
         try:
@@ -716,13 +740,25 @@ def apply_outcome(
 
 
 def _apply_line(session: AuditSession, line: AuditLine, *, action: str, actor, places) -> None:
-    asset = line.asset
+    """One outcome on one asset, refused when the asset changed after the audit closed."""
     ref = session.reference
+    if line.asset_id is None:
+        raise Conflict(f"{line.code} is no longer in the register (its order was withdrawn).")
+    # Lock first, then compare with the register as it was at closing: a decision taken on what
+    # the audit saw must not undo what someone did since.
+    asset = Asset.objects.select_for_update().get(pk=line.asset_id)
+    moved = asset.location_id != line.register_location_id
+    now_where = places.full_name(asset.location_id)
     if action == Action.MOVE:
         target = line.found_location
-        before = places.full_name(line.register_location_id)
         if asset.location_id == target.pk:
             return  # someone already put it right
+        if moved:
+            raise Conflict(
+                f"{asset.tag} was moved to {now_where} after {ref} closed: not moved here. "
+                "Check where it is and move it by hand if need be."
+            )
+        before = places.full_name(line.register_location_id)
         lifecycle.relocate(
             asset,
             actor=actor,
@@ -733,6 +769,16 @@ def _apply_line(session: AuditSession, line: AuditLine, *, action: str, actor, p
             permission=APPLY,
         )
     elif action == Action.MARK_MISSING:
+        if moved:
+            raise Conflict(
+                f"{asset.tag} was moved to {now_where} after {ref} closed: not marked missing."
+            )
+        if line.register_status and asset.status != line.register_status:
+            raise Conflict(
+                f"{asset.tag} is now {lifecycle.status_label(asset.status).lower()} (it was "
+                f"{lifecycle.status_label(line.register_status).lower()} when {ref} closed): "
+                "not marked missing."
+            )
         lifecycle.mark_missing(
             asset,
             actor=actor,

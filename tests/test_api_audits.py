@@ -130,7 +130,7 @@ def test_a_room_of_ten_scanned_through_the_api_closes_to_exactly_its_reconciliat
 
     # Then the stray is moved here and the two unseen are missing
     assert moved.status_code == 200, moved.json()
-    assert moved.json() == {"action": "move", "applied": [stray.tag], "refused": []}
+    assert moved.json() == {"action": "move", "applied": [stray.tag], "refused": [], "remaining": 0}
     assert missing.json()["applied"] == sorted(a.tag for a in in_room[8:])
     stray.refresh_from_db()
     assert stray.location == site["room"]

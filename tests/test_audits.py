@@ -307,3 +307,69 @@ def test_overdue_rows_name_an_open_audit_of_a_place_above(site, auditor):
     rows = {row.location_name: row for row in services.overdue_by_location(today)}
 
     assert rows["HQ › Room 101"].open_audit == building_audit
+
+
+def test_outcomes_are_not_forced_on_assets_changed_after_closing(site, auditor):
+    from assets import lifecycle
+
+    unseen = make_asset(location=site["room"])
+    repaired = make_asset(location=site["room"])
+    stray = make_asset(location=site["store"])
+    audit = services.start_audit(actor=auditor, location=site["room"])
+    services.record_scan(audit, actor=auditor, code=stray.tag)
+    services.close_audit(audit, actor=auditor)
+    # After closing, IT carries the unseen one to the store, sends another for repair, and puts
+    # the stray in Room 102
+    it = make_user("it")
+    lifecycle.relocate(unseen, actor=it, location=site["store"])
+    lifecycle.start_maintenance(repaired, actor=it, reason="Fan noise")
+    lifecycle.relocate(stray, actor=it, location=site["other"])
+
+    missing = services.apply_outcome(audit, actor=auditor, action=Action.MARK_MISSING)
+    moved = services.apply_outcome(audit, actor=auditor, action=Action.MOVE)
+
+    refusals = dict(missing.refused)
+    assert missing.applied == []
+    assert "was moved to Store after" in refusals[unseen.tag]
+    assert "is now in maintenance" in refusals[repaired.tag]
+    assert moved.applied == [] and "was moved to HQ › Room 102" in dict(moved.refused)[stray.tag]
+    for asset, status in ((unseen, "in_stock"), (repaired, "in_maintenance")):
+        asset.refresh_from_db()
+        assert asset.status == status
+    stray.refresh_from_db()
+    assert stray.location == site["other"]
+
+
+def test_unknown_codes_are_one_code_whatever_their_letter_case(site, auditor):
+    audit = services.start_audit(actor=auditor, location=site["room"])
+    first = services.record_scan(audit, actor=auditor, code="zz-404")
+    second = services.record_scan(audit, actor=auditor, code="ZZ-404")
+    assert first.created and not second.created
+    assert services.close_audit(audit, actor=auditor).as_dict()["unknown"] == ["ZZ-404"]
+
+
+def test_a_withdrawn_order_leaves_its_scan_with_the_code(site, auditor):
+    from assets import lifecycle
+
+    ordered = make_asset("on_order", location=site["room"])
+    audit = services.start_audit(actor=auditor, location=site["room"])
+    answer = services.record_scan(audit, actor=auditor, code=ordered.tag)
+    assert answer.result == ScanResult.ON_ORDER
+
+    lifecycle.withdraw_order(ordered, actor=make_user("it"), reason="Supplier cancelled")
+
+    scan = AuditScan.objects.get(pk=answer.scan.pk)
+    assert scan.asset is None and scan.code == ordered.tag
+
+
+def test_a_long_apply_goes_in_batches_and_says_what_is_left(site, auditor):
+    unseen = [make_asset(location=site["room"]) for _ in range(5)]
+    audit = services.start_audit(actor=auditor, location=site["room"])
+    services.close_audit(audit, actor=auditor)
+
+    first = services.apply_outcome(audit, actor=auditor, action=Action.MARK_MISSING, limit=3)
+    rest = services.apply_outcome(audit, actor=auditor, action=Action.MARK_MISSING, limit=3)
+
+    assert len(first.applied) == 3 and first.remaining == 2
+    assert len(rest.applied) == 2 and rest.remaining == 0
+    assert sorted(first.applied + rest.applied) == sorted(a.tag for a in unseen)

@@ -450,6 +450,10 @@ class ApplyReportSerializer(serializers.Serializer):
     action = serializers.CharField()
     applied = serializers.ListField(child=serializers.CharField(), help_text="Tags changed.")
     refused = ApplyRefusedSerializer(many=True)
+    remaining = serializers.IntegerField(
+        help_text="Lines still waiting for this action (always 0 through the API, which "
+        "applies every line asked for)."
+    )
 
 
 # --- overdue -------------------------------------------------------------------------------------
