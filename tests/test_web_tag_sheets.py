@@ -112,6 +112,17 @@ def test_a_bad_token_is_401_and_a_token_without_the_permission_is_403(client, ta
     assert refused.status_code == 403
 
 
+def test_a_script_posts_a_long_tag_list_with_its_token_and_no_csrf_cookie(tags):
+    from django.test import Client
+
+    token = Token.objects.create(user=make_user("auditor"))
+    strict = Client(enforce_csrf_checks=True)  # a script: no session, no CSRF cookie
+    response = strict.post(
+        PDF, {"template": "avery-5160", "tags": tags}, HTTP_AUTHORIZATION=f"Token {token.key}"
+    )
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+
+
 def test_a_token_opens_only_the_pdf(client, tags):
     token = Token.objects.create(user=make_user("auditor"))
     response = client.get(f"{PRINT}?tags={tags}", HTTP_AUTHORIZATION=f"Token {token.key}")

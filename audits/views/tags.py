@@ -18,10 +18,12 @@ from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware
 from django.shortcuts import get_object_or_404, render
 from django.urls import reverse
 from django.utils import timezone
 from django.views import View
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 from rest_framework.authentication import TokenAuthentication
 from rest_framework.exceptions import AuthenticationFailed
@@ -282,14 +284,27 @@ def tag_sheet_css(request: HttpRequest, template: str) -> HttpResponse:
     return response
 
 
+def _csrf_refusal(request: HttpRequest) -> HttpResponse | None:
+    """Django's own CSRF check, run by hand (as DRF does for session-authenticated requests)."""
+    check = CsrfViewMiddleware(lambda _request: HttpResponse())
+    check.process_request(request)
+    return check.process_view(request, None, (), {})
+
+
+@csrf_exempt  # checked below for sessions; a token request carries no cookie to forge
 @login_not_required
 @require_http_methods(["GET", "POST"])
 def tag_sheet_pdf(request: HttpRequest) -> HttpResponse:
-    """The sheet as a PDF. Scripts may send ``Authorization: Token <key>`` instead of a session.
+    """The sheet as a PDF. Scripts may send ``Authorization: Token <key>`` instead of a session,
+    with GET or, for long tag lists, POST.
 
     It opts out of the sign-in middleware only to read the token: nobody without a session or
-    a valid token gets past the checks below.
+    a valid token gets past the checks below, and a session's POST must carry its CSRF token.
     """
+    if request.user.is_authenticated and request.method == "POST":
+        refusal = _csrf_refusal(request)
+        if refusal is not None:
+            return refusal
     if not request.user.is_authenticated:
         if not request.META.get("HTTP_AUTHORIZATION"):
             return redirect_to_login(request.get_full_path())
