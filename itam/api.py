@@ -61,3 +61,17 @@ def exception_handler(exc, context):
             "code", exc.get_codes() if isinstance(exc.detail, str) else "error"
         )
     return response
+
+
+def days_param(request, name: str = "days", default: int = 30) -> int:
+    """A ``?days=`` look-ahead for "due within" lists: 0 to 3660, else a 400 that says so."""
+    value = request.query_params.get(name, "").strip() or str(default)
+    try:
+        days = int(value)
+        if not 0 <= days <= 3660:
+            raise ValueError
+    except ValueError:
+        raise ValidationError(
+            {name: [f"“{value}” is not a number of days from 0 to 3660."]}
+        ) from None
+    return days

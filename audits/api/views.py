@@ -14,13 +14,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import NotFound, PermissionDenied, ValidationError
+from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assets.api.serializers import ErrorSerializer, ValidationErrorSerializer
 from assets.models import Asset
+from itam.api import days_param
 
 from .. import labels, services
 from ..models import AuditSession
@@ -69,19 +70,6 @@ class AuditPermission(BasePermission):
             if not user.has_perm(permission):
                 raise PermissionDenied(message)
         return True
-
-
-def _days(request: Request) -> int:
-    value = request.query_params.get("days", "").strip() or "30"
-    try:
-        days = int(value)
-        if not 0 <= days <= 3660:
-            raise ValueError
-    except ValueError:
-        raise ValidationError(
-            {"days": [f"“{value}” is not a number of days from 0 to 3660."]}
-        ) from None
-    return days
 
 
 # --- audits --------------------------------------------------------------------------------------
@@ -307,7 +295,7 @@ class AuditViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.Ge
     )
     @action(detail=False, methods=["get"], filter_backends=[], pagination_class=None)
     def overdue(self, request: Request) -> Response:
-        rows = services.overdue_by_location(soon_days=_days(request))
+        rows = services.overdue_by_location(soon_days=days_param(request))
         return Response(s.AuditOverdueSerializer([s.overdue_row(r) for r in rows], many=True).data)
 
 

@@ -18,13 +18,14 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import mixins, status, viewsets
 from rest_framework.decorators import action
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.permissions import BasePermission
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assets.api.serializers import ErrorSerializer, ValidationErrorSerializer
 from assets.visibility import sees_all_assets, visible_assets
+from itam.api import days_param
 
 from .. import licenses, services
 from ..models import LicenseSeat, MaintenancePlan, MaintenanceRecord, SoftwareLicense
@@ -493,23 +494,10 @@ class MaintenancePlanViewSet(
     )
     @action(detail=False, methods=["get"], filter_backends=[])
     def due(self, request: Request) -> Response:
-        until = timezone.localdate() + datetime.timedelta(days=self._days(request))
+        until = timezone.localdate() + datetime.timedelta(days=days_param(request))
         user = request.user
         scope = None if sees_all_assets(user) else visible_assets(user)
         rows = list(services.due_items(until=until, assets=scope))
         page = self.paginate_queryset(rows)
         data = s.DueItemSerializer(page, many=True, context=self.get_serializer_context()).data
         return self.get_paginated_response(data)
-
-    @staticmethod
-    def _days(request: Request) -> int:
-        value = request.query_params.get("days", "").strip() or "30"
-        try:
-            days = int(value)
-            if not 0 <= days <= 3660:
-                raise ValueError
-        except ValueError:
-            raise ValidationError(
-                {"days": [f"“{value}” is not a number of days from 0 to 3660."]}
-            ) from None
-        return days
