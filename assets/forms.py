@@ -21,7 +21,7 @@ from maintenance.choices import MaintenanceKind
 from maintenance.models import MaintenancePlan, MaintenanceRecord
 
 from . import lifecycle
-from .choices import Condition, DisposalMethod, WipeMethod
+from .choices import Condition, DisposalMethod, RetirementReason, WipeMethod
 from .models import Asset, AssetModel, Category, Department, Location, Vendor
 
 User = get_user_model()
@@ -346,7 +346,24 @@ class HandOverForm(MoveForm):
 
 
 class ReasonOnlyForm(MoveForm):
-    """Mark missing, retire: the reason is all there is."""
+    """Mark missing: the reason is all there is."""
+
+
+class RetireForm(MoveForm):
+    """Retire: why as a category (for the reports), and in words (for the history)."""
+
+    retirement_reason = forms.ChoiceField(
+        choices=[("", "Choose why…"), *RetirementReason.choices],
+        label="Why is it retired?",
+        help_text="End of life, broken beyond repair, not worth repairing, lost or stolen, "
+        "or a lease that ended.",
+    )
+
+    def move_kwargs(self) -> dict:
+        return {
+            **super().move_kwargs(),
+            "retirement_reason": self.cleaned_data["retirement_reason"],
+        }
 
 
 def warranty_hint(asset: Asset) -> str:
@@ -592,7 +609,7 @@ MOVE_FORMS: dict[str, type[MoveForm]] = {
     "complete_maintenance": CompleteMaintenanceForm,
     "mark_missing": ReasonOnlyForm,
     "found": LocationMoveForm,
-    "retire": ReasonOnlyForm,
+    "retire": RetireForm,
     "wipe": WipeForm,
     "dispose": DisposeForm,
     "reinstate": LocationMoveForm,

@@ -335,3 +335,17 @@ class TestRegistration:
         asset = make_asset("disposed")
         with pytest.raises(ValidationError, match="disposed"):
             lifecycle.update_details(asset, actor=it_robot(), name="Renamed")
+
+
+def test_retiring_records_why_and_when_and_reinstating_clears_them():
+    asset = make_asset("in_stock")
+    it = it_robot()
+    with pytest.raises(ValidationError, match="Choose one of"):
+        lifecycle.retire(asset, actor=it, reason="Old", retirement_reason="bored")
+
+    asset = lifecycle.retire(asset, actor=it, reason="Cracked", retirement_reason="broken")
+    assert asset.retirement_reason == "broken" and asset.retired_at is not None
+    assert asset.history.latest().history_change_reason == "Retired (broken beyond repair): Cracked"
+
+    asset = lifecycle.reinstate(asset, actor=it, reason="Fixed after all")
+    assert asset.retirement_reason == "" and asset.retired_at is None

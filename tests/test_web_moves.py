@@ -206,8 +206,12 @@ def test_retire_wipe_and_dispose_a_data_holding_asset(it_client, it_user):
     asset = make_asset("in_stock", category=laptops)
     make_user("it", username="vera")
 
-    perform(it_client, asset, "retire", {"reason": "Five years old"})
+    perform(
+        it_client, asset, "retire", {"reason": "Five years old", "retirement_reason": "end_of_life"}
+    )
     assert asset.status == "retired"
+    assert asset.retirement_reason == "end_of_life" and asset.retired_at is not None
+    assert asset.history.latest().history_change_reason == "Retired (end of life): Five years old"
 
     perform(
         it_client,
@@ -289,7 +293,9 @@ def test_a_move_the_state_refuses_shows_the_asset_page_with_the_message_and_409(
     asset = make_asset("deployed", holder=make_user("employee", username="eve"))
     history_before = asset.history.count()
 
-    response = it_client.post(move_url(asset, "retire"), {"reason": "Old"})
+    response = it_client.post(
+        move_url(asset, "retire"), {"reason": "Old", "retirement_reason": "end_of_life"}
+    )
 
     assert response.status_code == 409
     page = response.content.decode()

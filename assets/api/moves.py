@@ -13,7 +13,7 @@ from typing import Any
 from rest_framework import serializers
 
 from assets import lifecycle
-from assets.choices import Condition, DisposalMethod, WipeMethod
+from assets.choices import Condition, DisposalMethod, RetirementReason, WipeMethod
 from assets.models import Asset, Department, WipeRecord
 from maintenance.choices import MaintenanceKind
 from maintenance.models import MaintenancePlan
@@ -212,6 +212,12 @@ class FoundInput(MoveInput):
 class RetireInput(MoveInput):
     move_name = "retire"
     function = lifecycle.retire
+    retirement_reason = serializers.ChoiceField(
+        choices=RetirementReason.choices,
+        required=False,
+        allow_blank=True,
+        help_text="Why, as a category (kept on the asset for the retirement reports).",
+    )
 
 
 class _CertificateMixin(serializers.Serializer):

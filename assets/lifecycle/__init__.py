@@ -25,7 +25,7 @@ from django.utils import timezone
 
 from itam.errors import Conflict
 
-from ..choices import AssetStatus, Condition, DisposalMethod, WipeMethod
+from ..choices import AssetStatus, Condition, DisposalMethod, RetirementReason, WipeMethod
 from ..models import Asset, Assignment, Department, DisposalRecord, Location, WipeRecord
 from ..tags import allocate_tags, clean_explicit_tag
 
@@ -671,14 +671,37 @@ def mark_found(
     )
 
 
-def retire(asset: Asset, *, actor, reason: str) -> Asset:
+def retire(asset: Asset, *, actor, reason: str, retirement_reason: str = "") -> Asset:
+    """Out of use for good (unless reinstated); ``retirement_reason`` is why, as a category:
+    end of life, broken beyond repair, not cost-effective, lost or stolen, lease end."""
+    retirement_reason = (retirement_reason or "").strip()
+    if retirement_reason and retirement_reason not in RetirementReason.values:
+        raise ValidationError(
+            {
+                "retirement_reason": "Choose one of: "
+                + ", ".join(RetirementReason.values)
+                + " (or leave it out)."
+            }
+        )
+
     def change(a: Asset) -> str:
         _end_open_maintenance(a, actor, f"Closed: the asset was retired ({reason}).")
         _clear_holder(a)
         a.status = S.RETIRED
+        a.retired_at = timezone.now()
+        a.retirement_reason = retirement_reason
+        if retirement_reason:
+            return f"Retired ({RetirementReason(retirement_reason).label.lower()})"
         return "Retired"
 
-    return _perform(asset, "retire", actor=actor, reason=reason, change=change)
+    return _perform(
+        asset,
+        "retire",
+        actor=actor,
+        reason=reason,
+        change=change,
+        reason_prefix=bool(retirement_reason),
+    )
 
 
 def wipe(
@@ -782,6 +805,8 @@ def reinstate(asset: Asset, *, actor, reason: str, location: Location | None = N
         if location is not None:
             a.location = location
         a.status = S.IN_STOCK
+        a.retired_at = None
+        a.retirement_reason = ""
         return "Reinstated"
 
     return _perform(asset, "reinstate", actor=actor, reason=reason, change=change)

@@ -8,7 +8,7 @@ from django.urls import reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from ..choices import AssetStatus, Condition
+from ..choices import AssetStatus, Condition, RetirementReason
 
 
 class AssetHistoryExtras(models.Model):
@@ -117,6 +117,12 @@ class Asset(models.Model):
     order_number = models.CharField(max_length=100, blank=True)
     warranty_end = models.DateField(null=True, blank=True)
     next_audit_date = models.DateField(null=True, blank=True, db_index=True)
+    # Set by ``lifecycle.retire`` (kept through disposal, cleared by ``reinstate``): the reports'
+    # "age and cost at retirement" read them without walking the history.
+    retired_at = models.DateTimeField(null=True, blank=True, editable=False)
+    retirement_reason = models.CharField(
+        max_length=30, choices=RetirementReason.choices, blank=True, editable=False
+    )
     condition = models.CharField(
         max_length=20, choices=Condition.choices, blank=True, help_text="Noted at check-in."
     )

@@ -168,6 +168,14 @@ RETIRE_REASONS = [
     "Replaced in the hardware refresh",
     "Not cost-effective to repair",
 ]
+# The category of each reason above (and of a write-off after a search), for the reports.
+RETIRE_CATEGORIES = {
+    "End of life: past its refresh cycle": "end_of_life",
+    "Broken beyond repair: the repair quote exceeds its value": "broken",
+    "Replaced in the hardware refresh": "end_of_life",
+    "Not cost-effective to repair": "not_cost_effective",
+    "Lost: written off after the search": "lost_or_stolen",
+}
 CHECK_IN_REASONS = [
     "Leaver: returned on the last day",
     "Returned after the hardware refresh",

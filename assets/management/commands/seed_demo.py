@@ -64,6 +64,7 @@ from ._demo_data import (
     IT_STAFF,
     MAINTENANCE_REASONS,
     MODELS,
+    RETIRE_CATEGORIES,
     RETIRE_REASONS,
     SITES,
     STATUS_WEIGHTS,
@@ -583,7 +584,9 @@ def _plan(
             if a.status == S.MISSING
             else rng.choice(RETIRE_REASONS)
         )
-        return lifecycle.retire(a, actor=it_a, reason=reason)
+        return lifecycle.retire(
+            a, actor=it_a, reason=reason, retirement_reason=RETIRE_CATEGORIES[reason]
+        )
 
     def wipe(verified: bool) -> Callable[[Asset], Asset]:
         method = rng.choice(["clear", "purge", "purge", "destroy"])
