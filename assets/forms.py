@@ -23,6 +23,7 @@ from maintenance.models import MaintenancePlan, MaintenanceRecord
 from . import lifecycle
 from .choices import Condition, DisposalMethod, RetirementReason, WipeMethod
 from .models import Asset, AssetModel, Category, Department, Location, Vendor
+from .retirement import check_certificate_file, dispose_with_certificate
 
 User = get_user_model()
 
@@ -525,6 +526,27 @@ class CompleteMaintenanceForm(LocationMoveForm):
         return kwargs
 
 
+class CertificateFileField(forms.FileField):
+    """An optional certificate upload; the form's clean checks it by content."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("required", False)
+        kwargs.setdefault("label", "Certificate file")
+        kwargs.setdefault("help_text", "The wiping tool's report: PDF, PNG or JPEG, at most 5 MB.")
+        kwargs.setdefault(
+            "widget",
+            forms.ClearableFileInput(attrs={"accept": "application/pdf,image/png,image/jpeg"}),
+        )
+        super().__init__(**kwargs)
+
+
+def clean_certificate_upload(upload):
+    """The upload if it is a PDF, PNG or JPEG by its content; a form error saying what is not."""
+    if upload:
+        check_certificate_file(upload)
+    return upload
+
+
 class WipeForm(MoveForm):
     method = forms.ChoiceField(
         choices=WipeMethod.choices,
@@ -549,11 +571,16 @@ class WipeForm(MoveForm):
         error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )
     certificate_reference = forms.CharField(required=False, max_length=200)
+    certificate_file = CertificateFileField()
+
+    def clean_certificate_file(self):
+        return clean_certificate_upload(self.cleaned_data.get("certificate_file"))
 
     def move_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
             **super().move_kwargs(),
+            "certificate_file": data.get("certificate_file"),
             "method": data["method"],
             "tool": data.get("tool", ""),
             "performed_by": data["performed_by"],
@@ -586,11 +613,18 @@ class DisposeForm(MoveForm):
         error_messages={"invalid": "Enter a date as YYYY-MM-DD."},
     )
     certificate_reference = forms.CharField(required=False, max_length=200)
+    certificate_file = CertificateFileField(
+        help_text="The recycler's or buyer's certificate: PDF, PNG or JPEG, at most 5 MB."
+    )
+
+    def clean_certificate_file(self):
+        return clean_certificate_upload(self.cleaned_data.get("certificate_file"))
 
     def move_kwargs(self) -> dict:
         data = self.cleaned_data
         return {
             **super().move_kwargs(),
+            "certificate_file": data.get("certificate_file"),
             "method": data["method"],
             "recipient": data.get("recipient", ""),
             "proceeds": data.get("proceeds") or 0,
@@ -627,7 +661,7 @@ MOVE_FUNCTIONS: dict[str, Any] = {
     "found": lifecycle.mark_found,
     "retire": lifecycle.retire,
     "wipe": lifecycle.wipe,
-    "dispose": lifecycle.dispose,
+    "dispose": dispose_with_certificate,  # lifecycle.dispose plus the certificate file
     "reinstate": lifecycle.reinstate,
 }
 

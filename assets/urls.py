@@ -3,6 +3,7 @@ from django.urls import include, path
 from audits.views.tags import asset_qr
 
 from . import views
+from .views import retirement
 from .views.acceptance import AcceptView, ReportProblemView, confirm_receipt
 
 app_name = "assets"
@@ -18,5 +19,16 @@ urlpatterns = [
     path("<str:tag>/confirm-receipt/", confirm_receipt, name="confirm-receipt"),
     path("<str:tag>/accept/", AcceptView.as_view(), name="accept"),
     path("<str:tag>/report-problem/", ReportProblemView.as_view(), name="report-problem"),
+    # End-of-life evidence (before the move pattern).
+    path(
+        "<str:tag>/wipes/<int:pk>/certificate",
+        retirement.wipe_certificate,
+        name="wipe-certificate",
+    ),
+    path(
+        "<str:tag>/disposal/certificate",
+        retirement.disposal_certificate_file,
+        name="disposal-certificate-file",
+    ),
     path("<str:tag>/<slug:move>/", views.AssetMoveView.as_view(), name="move"),
 ]

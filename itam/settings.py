@@ -177,6 +177,16 @@ STORAGES = {
 }
 MEDIA_ROOT = env.path("MEDIA_ROOT", default=BASE_DIR / "media")
 MEDIA_URL = "media/"
+# Uploaded certificates live under MEDIA_ROOT/private/ and are never served as media: only the
+# authenticated certificate views hand them out. Files up to the 5 MB certificate limit stay in
+# memory; the rest of a request body (not files) keeps Django's 2.5 MB cap.
+FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024 + 1024
+FILE_UPLOAD_PERMISSIONS = 0o640
+FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
+# The organisation named on disposal certificates.
+ITAM_ORGANISATION = env.str("ITAM_ORGANISATION", default="ITAM")
+# A retirement candidate when its maintenance so far costs more than this share of its price.
+ITAM_REPAIR_SHARE = Decimal(env.str("ITAM_REPAIR_SHARE", default="0.5"))
 
 
 def _mailer_from_url(url: str) -> dict:

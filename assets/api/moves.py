@@ -10,11 +10,13 @@ from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import serializers
 
 from assets import lifecycle
 from assets.choices import Condition, DisposalMethod, RetirementReason, WipeMethod
 from assets.models import Asset, Department, WipeRecord
+from assets.retirement import check_certificate_file, dispose_with_certificate
 from maintenance.choices import MaintenanceKind
 from maintenance.models import MaintenancePlan
 
@@ -220,6 +222,18 @@ class RetireInput(MoveInput):
     )
 
 
+RETURN_ALIAS = "return"
+
+
+def _checked_file(value):
+    """An upload that is a PDF, PNG or JPEG by content, else a 400 saying what is accepted."""
+    try:
+        check_certificate_file(value)
+    except DjangoValidationError as exc:
+        raise serializers.ValidationError(exc.messages) from exc
+    return value
+
+
 class _CertificateMixin(serializers.Serializer):
     certificate = serializers.CharField(
         required=False, allow_blank=True, max_length=200, help_text="Certificate reference."
@@ -258,6 +272,15 @@ class WipeInput(_CertificateMixin, MoveInput):
         help_text="A second person who checked it (username); needed before disposal.",
     )
     performed_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    certificate_file = serializers.FileField(
+        required=False,
+        allow_empty_file=False,
+        help_text="The wiping tool's report (multipart only): PDF, PNG or JPEG, at most 5 MB, "
+        "checked by its content.",
+    )
+
+    def validate_certificate_file(self, value):
+        return _checked_file(value)
 
     def perform(self, asset: Asset, actor) -> WipeRecord:
         arguments = self.arguments()
@@ -268,7 +291,11 @@ class WipeInput(_CertificateMixin, MoveInput):
 class DisposeInput(_CertificateMixin, MoveInput):
     move_name = "dispose"
     function = lifecycle.dispose
-    method = serializers.ChoiceField(choices=DisposalMethod.choices)
+    method = serializers.ChoiceField(
+        choices=[*DisposalMethod.choices, (RETURN_ALIAS, "Return to lessor (short form)")],
+        help_text="recycle, donate, sell, destroy, or return (to the lessor; "
+        "return_to_lessor is the same).",
+    )
     recipient = serializers.CharField(required=False, allow_blank=True, max_length=200)
     proceeds = serializers.DecimalField(
         max_digits=12,
@@ -278,6 +305,21 @@ class DisposeInput(_CertificateMixin, MoveInput):
         error_messages={"min_value": "Proceeds cannot be negative."},
     )
     disposed_on = serializers.DateField(required=False, help_text="Defaults to today.")
+    certificate_file = serializers.FileField(
+        required=False,
+        allow_empty_file=False,
+        help_text="The recycler's or buyer's certificate (multipart only): PDF, PNG or JPEG, "
+        "at most 5 MB, checked by its content.",
+    )
+
+    def validate_method(self, value: str) -> str:
+        return DisposalMethod.RETURN_TO_LESSOR.value if value == RETURN_ALIAS else value
+
+    def validate_certificate_file(self, value):
+        return _checked_file(value)
+
+    def perform(self, asset: Asset, actor) -> Asset:
+        return dispose_with_certificate(asset, actor=actor, **self.arguments())
 
 
 class ReinstateInput(MoveInput):

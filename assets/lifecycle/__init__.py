@@ -20,6 +20,7 @@ from decimal import Decimal
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -27,6 +28,7 @@ from itam.errors import Conflict
 
 from ..choices import AssetStatus, Condition, DisposalMethod, RetirementReason, WipeMethod
 from ..models import Asset, Assignment, Department, DisposalRecord, Location, WipeRecord
+from ..retirement import prepare_certificate_file
 from ..tags import allocate_tags, clean_explicit_tag
 
 User = get_user_model()
@@ -715,9 +717,18 @@ def wipe(
     performed_on: datetime.date | None = None,
     certificate_reference: str = "",
     reason: str = "",
+    certificate_file: UploadedFile | None = None,
 ) -> WipeRecord:
-    """Record a data wipe (NIST SP 800-88) on a retired asset; the status stays ``retired``."""
+    """Record a data wipe (NIST SP 800-88) on a retired asset; the status stays ``retired``.
+
+    ``certificate_file`` (optional) is the tool's report: PDF, PNG or JPEG, checked by content."""
     errors: dict[str, str] = {}
+    content_type = ""
+    if certificate_file:
+        try:
+            certificate_file, content_type = prepare_certificate_file(certificate_file)
+        except ValidationError as exc:
+            errors["certificate_file"] = exc.messages[0]
     if method not in WipeMethod.values:
         errors["method"] = f"Choose one of: {', '.join(WipeMethod.values)}."
     if verified_by is not None and verified_by == performed_by:
@@ -739,6 +750,8 @@ def wipe(
                 verified_by=verified_by,
                 performed_on=performed_on,
                 certificate_reference=certificate_reference.strip(),
+                certificate_file=certificate_file or "",
+                certificate_content_type=content_type,
             )
         )
         return f"Data wiped ({WipeMethod(method).label.lower()})" + (

@@ -9,6 +9,15 @@ from simple_history.models import HistoricalRecords
 from ..choices import DisposalMethod, WipeMethod
 
 
+def wipe_certificate_path(instance, filename: str) -> str:
+    """Under a private folder of MEDIA_ROOT that no URL maps (downloads go through a view)."""
+    return f"private/wipe-certificates/{instance.asset_id}/{filename}"
+
+
+def disposal_certificate_path(instance, filename: str) -> str:
+    return f"private/disposal-certificates/{instance.asset_id}/{filename}"
+
+
 class WipeRecord(models.Model):
     asset = models.ForeignKey("assets.Asset", on_delete=models.PROTECT, related_name="wipes")
     method = models.CharField(max_length=20, choices=WipeMethod.choices)
@@ -25,6 +34,9 @@ class WipeRecord(models.Model):
     )
     performed_on = models.DateField()
     certificate_reference = models.CharField(max_length=200, blank=True)
+    # The wiping tool's report; private: downloaded only through the certificate view.
+    certificate_file = models.FileField(upload_to=wipe_certificate_path, blank=True, max_length=255)
+    certificate_content_type = models.CharField(max_length=50, blank=True)
     notes = models.TextField(blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     history = HistoricalRecords()
@@ -55,6 +67,11 @@ class DisposalRecord(models.Model):
     )
     disposed_on = models.DateField()
     certificate_reference = models.CharField(max_length=200, blank=True)
+    # The recycler's or buyer's certificate; private, as the wipe's.
+    certificate_file = models.FileField(
+        upload_to=disposal_certificate_path, blank=True, max_length=255
+    )
+    certificate_content_type = models.CharField(max_length=50, blank=True)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="disposals_recorded"
     )

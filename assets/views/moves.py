@@ -56,9 +56,9 @@ class AssetMoveView(View):
         self.asset = get_visible_asset(request, tag)
         return super().dispatch(request, tag=tag, move=move)
 
-    def get_form(self, data: Any = None) -> MoveForm:
+    def get_form(self, data: Any = None, files: Any = None) -> MoveForm:
         form_class = MOVE_FORMS[self.move.name]
-        return form_class(data, move=self.move, asset=self.asset)
+        return form_class(data, files, move=self.move, asset=self.asset)
 
     def render_form(self, form: MoveForm, *, status: int = 200) -> HttpResponse:
         needs_people = any(isinstance(f, UsernameField) for f in form.fields.values())
@@ -85,7 +85,7 @@ class AssetMoveView(View):
         return self.render_form(form)
 
     def post(self, request: HttpRequest, **kwargs: Any) -> HttpResponse:
-        form = self.get_form(request.POST)
+        form = self.get_form(request.POST, request.FILES)
         if not form.is_valid():
             return self.render_form(form, status=400)
         perform = MOVE_FUNCTIONS[self.move.name]
