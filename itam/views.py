@@ -4,21 +4,19 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Exists, OuterRef
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.http import urlencode
 from django.views.decorators.http import require_POST
 
-from assets.choices import ACTIVE_STATUSES, AssetStatus
 from assets.models import Asset, Assignment
 from assets.visibility import sees_all_assets, visible_assets
 from audits.views.sessions import scan_by_link
 from requests_app.choices import OPEN_REQUEST_STATUSES
 from requests_app.views.queries import approval_queue, mine, request_rows
 
+from . import dashboard as dashboard_figures
 from .models import Notification
 
 RECENT_CHANGES = 12
@@ -27,16 +25,15 @@ DASHBOARD_REQUESTS = 5
 INBOX_PAGE_SIZE = 50
 
 
-def _register_url(**params: object) -> str:
-    return f"{reverse('assets:list')}?{urlencode(params, doseq=True)}"
-
-
 def dashboard(request: HttpRequest) -> HttpResponse:
-    """What needs attention: the register by status (for those who oversee it) and my assets."""
+    """What needs attention: my assets and requests for everyone; the estate (counts, charts,
+    what ends soon, what is overdue or missing, spend) for those who oversee assets. A fixed
+    number of queries whatever the data size (``itam.dashboard``)."""
     user = request.user
     today = timezone.localdate()
     sees_all = sees_all_assets(user)
-    oversees = sees_all or user.managed_departments.exists()
+    managed = [] if sees_all else list(user.managed_departments.values_list("pk", "name"))
+    oversees = sees_all or bool(managed)
     context: dict = {"sees_all": sees_all, "oversees": oversees, "today": today}
 
     # My assets, with whether I reported a problem on the current deployment (one query).
@@ -57,27 +54,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     context["my_assets"] = context["my_assets"][:MY_ASSETS_LIMIT]
 
     if oversees:
-        scope = visible_assets(user)
-        counts = dict(scope.order_by().values_list("status").annotate(n=Count("pk")))
-        context["status_cards"] = [
-            {
-                "value": status.value,
-                "label": status.label,
-                "count": counts.get(status.value, 0),
-                "url": _register_url(status=status.value),
-            }
-            for status in AssetStatus
-        ]
-        context["total"] = sum(counts.values())
-        attention = scope.aggregate(
-            audits_due=Count("pk", filter=Q(status__in=ACTIVE_STATUSES, next_audit_date__lt=today)),
-            loans_late=Count(
-                "pk", filter=Q(status=AssetStatus.DEPLOYED, expected_return_date__lt=today)
-            ),
-        )
-        context["attention"] = attention
-        context["audits_url"] = _register_url(
-            status=[s.value for s in ACTIVE_STATUSES], ordering="next_audit_date"
+        context.update(
+            dashboard_figures.estate(
+                user, visible_assets(user), sees_all=sees_all, managed=managed, today=today
+            )
         )
     # Requests: what waits for my decision, and my own open requests (one query each).
     waiting = list(approval_queue(user)[: DASHBOARD_REQUESTS + 1])
