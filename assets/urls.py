@@ -26,6 +26,11 @@ urlpatterns = [
         name="wipe-certificate",
     ),
     path(
+        "<str:tag>/disposal-certificate.pdf",
+        retirement.disposal_certificate,
+        name="disposal-certificate",
+    ),
+    path(
         "<str:tag>/disposal/certificate",
         retirement.disposal_certificate_file,
         name="disposal-certificate-file",

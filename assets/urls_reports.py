@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import finance, reports
+from .views import finance, reports, retirement
 
 app_name = "reports"
 
@@ -30,4 +30,9 @@ urlpatterns = [
     path("depreciation.csv", finance.depreciation, {"as_csv": True}, name="depreciation-csv"),
     path("disposals/", finance.disposals, name="disposals"),
     path("disposals.csv", finance.disposals, {"as_csv": True}, name="disposals-csv"),
+    path(
+        "disposal-certificate.pdf",
+        retirement.batch_disposal_certificate,
+        name="disposal-certificate",
+    ),
 ]

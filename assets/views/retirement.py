@@ -7,14 +7,18 @@ auditors) before it looks the asset up, so other roles learn nothing about tags 
 
 from __future__ import annotations
 
-from django.core.exceptions import PermissionDenied
+import datetime
+
+from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils import timezone
 
+from .. import certificates
 from ..choices import AssetStatus
-from ..models import DisposalRecord, WipeRecord
-from .detail import get_visible_asset
+from ..models import Asset, DisposalRecord, WipeRecord
+from .detail import get_visible_asset, scoped_assets
 
 WIPE_PERMISSION = "assets.view_wiperecord"
 DISPOSAL_PERMISSION = "assets.view_disposalrecord"
@@ -66,3 +70,75 @@ def disposal_certificate_file(request: HttpRequest, tag: str) -> HttpResponse:
     record = get_object_or_404(DisposalRecord, asset=asset)
     name = f"{asset.tag}-disposal-certificate.{_extension(record)}"
     return private_file(record.certificate_file, record.certificate_content_type, name)
+
+
+# --- disposal certificate PDFs ------------------------------------------------------------------
+
+
+def _pdf_response(content: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(content, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def disposal_certificate(request: HttpRequest, tag: str) -> HttpResponse:
+    """One asset's disposal certificate; 404 until it is disposed of."""
+    require(request, DISPOSAL_PERMISSION, "Disposal certificates")
+    asset = get_visible_asset(request, tag)
+    found = list(certificates.disposed_assets(Asset.objects.filter(pk=asset.pk)))
+    if not found:
+        raise Http404(f"{asset.tag} has not been disposed of.")
+    disposal = found[0].disposal
+    content = certificates.certificate_pdf(
+        found,
+        title=f"Disposal certificate: {asset.tag}",
+        period=f"{disposal.disposed_on:%-d %b %Y}",
+        reference=disposal.certificate_reference,
+    )
+    return _pdf_response(content, f"disposal-certificate-{asset.tag}.pdf")
+
+
+MAX_BATCH_TAGS = 2000
+
+
+def _date_param(request: HttpRequest, name: str) -> datetime.date | None:
+    value = request.GET.get(name, "").strip()
+    if not value:
+        return None
+    try:
+        return datetime.date.fromisoformat(value)
+    except ValueError:
+        raise BadRequest(f"“{value}” is not a date: give {name} as YYYY-MM-DD.") from None
+
+
+def batch_disposal_certificate(request: HttpRequest) -> HttpResponse:
+    """Every disposal in ``?from=&to=`` (dates, either may be left out), or of ``?tags=a,b``."""
+    require(request, DISPOSAL_PERMISSION, "Disposal certificates")
+    start, end = _date_param(request, "from"), _date_param(request, "to")
+    tags = [t.strip() for t in request.GET.get("tags", "").replace("\n", ",").split(",")]
+    tags = [t for t in tags if t]
+    if start and end and start > end:
+        raise BadRequest("The period ends before it starts: “from” must be on or before “to”.")
+    if len(tags) > MAX_BATCH_TAGS:
+        raise BadRequest(f"At most {MAX_BATCH_TAGS} tags per certificate.")
+    if not tags and start is None and end is None:
+        today = timezone.localdate()
+        start, end = today.replace(day=1), today  # this month so far
+    queryset = certificates.in_period(
+        certificates.disposed_assets(scoped_assets(request)), start, end
+    )
+    if tags:
+        queryset = queryset.filter(tag__in=tags)
+    period = certificates.period_label(start, end)
+    if tags:
+        period = f"{len(tags)} tag{'s' if len(tags) != 1 else ''} listed" + (
+            f", {period}" if start or end else ""
+        )
+    content = certificates.certificate_pdf(
+        list(queryset), title="Disposal certificate", period=period
+    )
+    name = "disposal-certificate"
+    if start or end:
+        name += f"-{start or 'start'}-to-{end or timezone.localdate()}"
+    return _pdf_response(content, f"{name}.pdf")

@@ -1,0 +1,162 @@
+"""The disposal certificate PDF: per asset and per period or tag list, for IT staff and
+auditors; what it says, and that it reads in a fixed number of queries."""
+
+import datetime
+import io
+
+import pdfplumber
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from assets import lifecycle
+from assets.models import DisposalRecord
+from tests.factories import CategoryFactory, make_asset, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def people():
+    return {
+        "it": make_user("it", username="ivan-it", first_name="Ivan", last_name="Ito"),
+        "it2": make_user("it", username="vera-it", first_name="Vera", last_name="Vo"),
+        "auditor": make_user("auditor", username="audrey"),
+        "manager": make_user("manager", username="mona"),
+        "employee": make_user("employee", username="emil"),
+    }
+
+
+def web_for(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    return client
+
+
+def text_of(response) -> str:
+    assert response["Content-Type"] == "application/pdf"
+    with pdfplumber.open(io.BytesIO(response.content)) as pdf:
+        return "\n".join(page.extract_text() or "" for page in pdf.pages)
+
+
+def disposed_laptop(people, *, on: datetime.date, serial: str = "SN-1", recipient: str = "GreenIT"):
+    asset = make_asset(
+        "retired",
+        category=CategoryFactory(slug="laptops", name="Laptops", holds_data=True),
+        serial_number=serial,
+    )
+    lifecycle.wipe(
+        asset,
+        actor=people["it"],
+        method="purge",
+        tool="Blancco",
+        performed_by=people["it"],
+        verified_by=people["it2"],
+        certificate_reference="WIPE-77",
+    )
+    return lifecycle.dispose(
+        asset,
+        actor=people["it"],
+        method="recycle",
+        recipient=recipient,
+        disposed_on=on,
+        certificate_reference="WEEE-5",
+    )
+
+
+def test_asset_certificate_says_what_left_and_how(people, settings):
+    settings.ITAM_ORGANISATION = "Acme Widgets"
+    asset = disposed_laptop(people, on=datetime.date(2026, 3, 4))
+    response = web_for(people["auditor"]).get(f"/assets/{asset.tag}/disposal-certificate.pdf")
+    assert response.status_code == 200
+    text = text_of(response)
+    for expected in [
+        "Acme Widgets",
+        "Disposal certificate",
+        asset.tag,
+        "SN-1",
+        "Laptops",
+        "4 Mar 2026",
+        "Recycle",
+        "GreenIT",
+        "Purge",
+        "Ivan Ito / Vera Vo",
+        "WEEE-5",
+        "WIPE-77",
+        "Released by",
+        "Verified by",
+        "page 1 of 1",
+    ]:
+        assert expected in text, expected
+
+
+def test_asset_certificate_is_404_unless_disposed(people):
+    asset = make_asset("retired")
+    response = web_for(people["it"]).get(f"/assets/{asset.tag}/disposal-certificate.pdf")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize("role", ["employee", "manager"])
+def test_certificates_are_403_for_employees_and_managers(people, role):
+    asset = disposed_laptop(people, on=datetime.date(2026, 3, 4))
+    web = web_for(people[role])
+    assert web.get(f"/assets/{asset.tag}/disposal-certificate.pdf").status_code == 403
+    assert web.get("/reports/disposal-certificate.pdf?from=2026-01-01").status_code == 403
+
+
+def test_batch_certificate_by_period(people):
+    inside = disposed_laptop(people, on=datetime.date(2026, 2, 10), serial="IN-1")
+    before = disposed_laptop(people, on=datetime.date(2026, 1, 5), serial="OUT-1")
+    response = web_for(people["it"]).get(
+        "/reports/disposal-certificate.pdf?from=2026-02-01&to=2026-02-28"
+    )
+    assert response.status_code == 200
+    text = text_of(response)
+    assert "1 Feb 2026 to 28 Feb 2026" in text
+    assert inside.tag in text
+    assert before.tag not in text
+
+
+def test_batch_certificate_by_tags(people):
+    one = disposed_laptop(people, on=datetime.date(2026, 2, 10))
+    two = disposed_laptop(people, on=datetime.date(2026, 1, 5))
+    other = disposed_laptop(people, on=datetime.date(2026, 1, 6))
+    response = web_for(people["auditor"]).get(
+        f"/reports/disposal-certificate.pdf?tags={one.tag},{two.tag}"
+    )
+    text = text_of(response)
+    assert one.tag in text and two.tag in text
+    assert other.tag not in text
+
+
+@pytest.mark.parametrize(
+    "query", ["from=yesterday", "from=2026-03-01&to=2026-02-01", "to=2026-13-01"]
+)
+def test_batch_certificate_bad_dates_are_400(people, query):
+    response = web_for(people["it"]).get(f"/reports/disposal-certificate.pdf?{query}")
+    assert response.status_code == 400
+
+
+def test_batch_certificate_reads_in_fixed_queries_and_pages(people):
+    def count() -> int:
+        web = web_for(people["auditor"])
+        with CaptureQueriesContext(connection) as queries:
+            response = web.get("/reports/disposal-certificate.pdf?from=2026-01-01&to=2026-12-31")
+        assert response.status_code == 200
+        return len(queries), response
+
+    disposed_laptop(people, on=datetime.date(2026, 5, 1))
+    few, _ = count()
+    for day in range(1, 40):
+        disposed_laptop(people, on=datetime.date(2026, 6, 1) + datetime.timedelta(days=day))
+    many, response = count()
+    assert DisposalRecord.objects.count() == 40
+    assert many == few
+    assert "page 2 of" in text_of(response)
+
+
+def test_disposed_asset_page_links_to_its_certificate(people):
+    asset = disposed_laptop(people, on=datetime.date(2026, 3, 4))
+    page = web_for(people["auditor"]).get(f"/assets/{asset.tag}/").content.decode()
+    assert f"/assets/{asset.tag}/disposal-certificate.pdf" in page
