@@ -8,11 +8,41 @@ otherwise be stored and handed back.
 
 from __future__ import annotations
 
+import calendar
+import datetime
+import operator
 import uuid
 from dataclasses import dataclass
+from decimal import Decimal
+from functools import reduce
+from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import UploadedFile
+from django.db.models import (
+    Case,
+    Count,
+    DecimalField,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from maintenance.choices import MaintenanceKind
+from maintenance.models import MaintenanceRecord
+
+from .choices import ACTIVE_STATUSES, Condition
+from .models import Asset, Category
 
 MAX_CERTIFICATE_BYTES = 5 * 1024 * 1024
 ACCEPTED = "Upload a PDF, PNG or JPEG file of at most 5 MB."
@@ -88,3 +118,131 @@ def dispose_with_certificate(
             record._change_reason = "Disposal certificate file attached"
             record.save(update_fields=["certificate_file", "certificate_content_type"])
     return result
+
+
+# --- retirement candidates ----------------------------------------------------------------------
+
+PAST_LIFE, REPAIR_COST, FAILING = "past_life", "repair_cost", "failing"
+REASONS = {
+    PAST_LIFE: "Past expected life",
+    REPAIR_COST: "Repairs cost over share of price",
+    FAILING: "Out of warranty and failing",
+}
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` moved by ``months`` (negative goes back), clamped to the month's last day."""
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    month += 1
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last))
+
+
+def _past_life(today: datetime.date) -> Q:
+    """purchase_date + the category's expected life < today, as one condition per life length
+    in use (a handful), so the database filters and counts it without date arithmetic."""
+    lives = (
+        Category.objects.filter(expected_life_months__isnull=False, expected_life_months__gt=0)
+        .values_list("expected_life_months", flat=True)
+        .distinct()
+    )
+    condition = Q(pk__in=[])
+    for months in sorted(set(lives)):
+        condition |= Q(
+            category__expected_life_months=months, purchase_date__lt=add_months(today, -months)
+        )
+    return condition
+
+
+def retirement_candidates(
+    queryset: QuerySet | None = None,
+    *,
+    today: datetime.date | None = None,
+    repair_share: Decimal | None = None,
+    reason: str = "",
+) -> QuerySet:
+    """Active assets worth retiring, each annotated with which reasons apply and its costs.
+
+    Three queries at most whatever the number of assets (life lengths, count, page): the sums
+    and counts are subqueries, so one asset's many repairs never multiply its row."""
+    today = today or timezone.localdate()
+    share = Decimal(str(repair_share if repair_share is not None else settings.ITAM_REPAIR_SHARE))
+    year_ago = timezone.now() - datetime.timedelta(days=365)
+    records = MaintenanceRecord.objects.filter(asset=OuterRef("pk"))
+    repairs = records.filter(kind=MaintenanceKind.REPAIR)
+    spent = records.order_by().values("asset").annotate(total=Sum("cost")).values("total")
+    recent = (
+        repairs.filter(opened_at__gte=year_ago)
+        .order_by()
+        .values("asset")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    queryset = Asset.objects.all() if queryset is None else queryset
+    queryset = queryset.filter(status__in=ACTIVE_STATUSES).annotate(
+        maintenance_cost=Coalesce(
+            Subquery(spent, output_field=DecimalField(max_digits=14, decimal_places=2)),
+            Value(Decimal("0")),
+            output_field=DecimalField(max_digits=14, decimal_places=2),
+        ),
+        recent_repairs=Coalesce(Subquery(recent, output_field=IntegerField()), Value(0)),
+        open_repair=Exists(repairs.filter(closed_at__isnull=True)),
+    )
+    conditions = {
+        PAST_LIFE: _past_life(today),
+        REPAIR_COST: Q(purchase_cost__gt=0, maintenance_cost__gt=F("purchase_cost") * share),
+        FAILING: Q(warranty_end__lt=today)
+        & (
+            Q(recent_repairs__gte=2)
+            | Q(open_repair=True)
+            | Q(condition__in=[Condition.POOR, Condition.BROKEN])
+        ),
+    }
+    queryset = queryset.annotate(
+        **{
+            f"is_{name}": Case(When(condition, then=Value(True)), default=Value(False))
+            for name, condition in conditions.items()
+        }
+    )
+    wanted = (
+        conditions[reason] if reason in conditions else reduce(operator.or_, conditions.values())
+    )
+    return (
+        queryset.filter(wanted)
+        .select_related("category", "location")
+        .order_by("purchase_date", "tag")
+    )
+
+
+def reasons_of(asset: Asset) -> list[str]:
+    """The labels of the reasons an annotated candidate is listed for."""
+    return [label for name, label in REASONS.items() if getattr(asset, f"is_{name}", False)]
+
+
+def age_months(asset: Asset, today: datetime.date | None = None) -> int | None:
+    if asset.purchase_date is None:
+        return None
+    today = today or timezone.localdate()
+    months = (today.year - asset.purchase_date.year) * 12 + today.month - asset.purchase_date.month
+    return months - (today.day < asset.purchase_date.day)
+
+
+def candidate_columns(today: datetime.date) -> list[tuple[str, Any]]:
+    """The CSV's columns (``assets.csv_export.stream_csv``)."""
+    return [
+        ("Tag", lambda a: a.tag),
+        ("Name", lambda a: a.name),
+        ("Category", lambda a: a.category.name),
+        ("Status", lambda a: a.get_status_display()),
+        ("Location", lambda a: a.location.full_name if a.location else ""),
+        ("Reasons", lambda a: "; ".join(reasons_of(a))),
+        ("Purchase date", lambda a: a.purchase_date),
+        ("Age (months)", lambda a: age_months(a, today)),
+        ("Purchase cost", lambda a: a.purchase_cost),
+        ("Maintenance cost", lambda a: a.maintenance_cost),
+        ("Warranty end", lambda a: a.warranty_end),
+        ("Repairs in 12 months", lambda a: a.recent_repairs),
+        ("Open repair", lambda a: a.open_repair),
+        ("Condition", lambda a: a.get_condition_display() if a.condition else ""),
+    ]

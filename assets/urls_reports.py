@@ -35,4 +35,9 @@ urlpatterns = [
         retirement.batch_disposal_certificate,
         name="disposal-certificate",
     ),
+    path(
+        "retirement-candidates/",
+        retirement.retirement_candidates,
+        name="retirement-candidates",
+    ),
 ]

@@ -1,6 +1,9 @@
 """Retirement, wipe and disposal: the API contract scripts rely on, the rules, certificate
 uploads (checked by content) and their private downloads, per role."""
 
+import datetime
+from decimal import Decimal
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +14,7 @@ from assets import lifecycle
 from assets.choices import AssetStatus
 from assets.models import Asset, WipeRecord
 from assets.retirement import MAX_CERTIFICATE_BYTES
-from tests.factories import CategoryFactory, make_asset, make_user
+from tests.factories import CategoryFactory, it_robot, make_asset, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -429,3 +432,117 @@ def test_only_it_staff_wipe_and_dispose(people, role):
     if role == "auditor":
         assert wipe.status_code == dispose.status_code == retire.status_code == 403
     assert not WipeRecord.objects.filter(asset=asset).exists()
+
+
+# --- retirement candidates ----------------------------------------------------------------------
+
+
+def repair(asset, cost="0", *, closed=True, days_ago=30):
+    from django.utils import timezone
+
+    from maintenance.models import MaintenanceRecord
+
+    opened = timezone.now() - datetime.timedelta(days=days_ago)
+    return MaintenanceRecord.objects.create(
+        asset=asset,
+        kind="repair",
+        title="Fix",
+        opened_by=it_robot(),
+        cost=Decimal(cost),
+        opened_at=opened,
+        closed_at=opened + datetime.timedelta(days=1) if closed else None,
+    )
+
+
+def candidates_estate():
+    today = datetime.date.today()
+    old_cat = CategoryFactory(slug="phones", name="Phones", expected_life_months=24)
+    old = make_asset(
+        "in_stock", category=old_cat, purchase_date=today - datetime.timedelta(days=900)
+    )
+    young = make_asset(
+        "in_stock", category=old_cat, purchase_date=today - datetime.timedelta(days=30)
+    )
+    costly = make_asset("in_stock", purchase_date=today, purchase_cost=Decimal("1000"))
+    repair(costly, "300")
+    repair(costly, "250")
+    failing = make_asset(
+        "in_stock", purchase_date=today, warranty_end=today - datetime.timedelta(days=1)
+    )
+    repair(failing, "10")
+    repair(failing, "10", days_ago=60)
+    retired_old = make_asset(
+        "retired", category=old_cat, purchase_date=today - datetime.timedelta(days=900)
+    )
+    return {"old": old, "young": young, "costly": costly, "failing": failing, "gone": retired_old}
+
+
+def test_retirement_candidates_reasons(people):
+    estate = candidates_estate()
+    response = api_for(people["auditor"]).get("/api/v1/reports/retirement-candidates/")
+    assert response.status_code == 200, response.content
+    rows = {row["tag"]: row for row in response.json()["results"]}
+    assert rows[estate["old"].tag]["reasons"] == ["past_life"]
+    assert rows[estate["costly"].tag]["reasons"] == ["repair_cost"]
+    assert rows[estate["costly"].tag]["maintenance_cost"] == "550.00"
+    assert rows[estate["failing"].tag]["reasons"] == ["failing"]
+    assert estate["young"].tag not in rows
+    assert estate["gone"].tag not in rows
+    only = api_for(people["it"]).get("/api/v1/reports/retirement-candidates/?reason=failing")
+    assert [row["tag"] for row in only.json()["results"]] == [estate["failing"].tag]
+
+
+def test_retirement_candidates_share_setting(people, settings):
+    estate = candidates_estate()
+    settings.ITAM_REPAIR_SHARE = Decimal("0.6")
+    response = api_for(people["it"]).get("/api/v1/reports/retirement-candidates/")
+    assert estate["costly"].tag not in {row["tag"] for row in response.json()["results"]}
+
+
+def test_retirement_candidates_page_and_csv(people):
+    estate = candidates_estate()
+    web = web_for(people["it"])
+    page = web.get("/reports/retirement-candidates/")
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert estate["old"].tag in html
+    assert f"/assets/{estate['old'].tag}/retire/" in html
+    csv = web.get("/reports/retirement-candidates/?format=csv&reason=past_life")
+    body = b"".join(csv.streaming_content).decode()
+    assert estate["old"].tag in body and estate["costly"].tag not in body
+    auditor_page = web_for(people["auditor"]).get("/reports/retirement-candidates/")
+    assert "/retire/" not in auditor_page.content.decode()
+
+
+@pytest.mark.parametrize("role", ["employee", "manager"])
+def test_retirement_candidates_403_for_other_roles(people, role):
+    assert web_for(people[role]).get("/reports/retirement-candidates/").status_code == 403
+    api = api_for(people[role])
+    assert api.get("/api/v1/reports/retirement-candidates/").status_code == 403
+
+
+def test_retirement_candidates_query_count_is_fixed(people):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    cat = CategoryFactory(slug="old", expected_life_months=12)
+
+    def add(n):
+        for _ in range(n):
+            asset = make_asset("in_stock", category=cat, purchase_date=datetime.date(2020, 1, 1))
+            repair(asset, "5")
+
+    def count():
+        web = web_for(people["it"])
+        with CaptureQueriesContext(connection) as queries:
+            response = web.get("/reports/retirement-candidates/?page_size=200")
+        assert response.status_code == 200
+        return len(queries), response.content.decode().count('class="tag-link"')
+
+    add(5)
+    few, shown = count()
+    assert shown == 5
+    add(45)
+    many, shown = count()
+    assert shown == 50
+    assert many == few

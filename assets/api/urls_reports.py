@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import places, reports
+from . import places, reports, retirement
 
 urlpatterns = [
     path("idle/", reports.IdleReport.as_view(), name="api-report-idle"),
@@ -19,5 +19,10 @@ urlpatterns = [
         "departments/<slug:slug>/",
         places.DepartmentSummary.as_view(),
         name="api-report-department",
+    ),
+    path(
+        "retirement-candidates/",
+        retirement.RetirementCandidatesReport.as_view(),
+        name="api-report-retirement-candidates",
     ),
 ]

@@ -8,17 +8,24 @@ auditors) before it looks the asset up, so other roles learn nothing about tags 
 from __future__ import annotations
 
 import datetime
+from decimal import Decimal
 
+from django import forms
+from django.conf import settings
 from django.core.exceptions import BadRequest, PermissionDenied
 from django.db.models.fields.files import FieldFile
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404
+from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 
-from .. import certificates
+from .. import certificates, retirement
 from ..choices import AssetStatus
+from ..csv_export import dated, stream_csv
 from ..models import Asset, DisposalRecord, WipeRecord
+from ..reports import ReportFilterForm, filter_assets
+from ..visibility import sees_all_assets
 from .detail import get_visible_asset, scoped_assets
+from .reports import page_of
 
 WIPE_PERMISSION = "assets.view_wiperecord"
 DISPOSAL_PERMISSION = "assets.view_disposalrecord"
@@ -142,3 +149,61 @@ def batch_disposal_certificate(request: HttpRequest) -> HttpResponse:
     if start or end:
         name += f"-{start or 'start'}-to-{end or timezone.localdate()}"
     return _pdf_response(content, f"{name}.pdf")
+
+
+# --- retirement candidates ----------------------------------------------------------------------
+
+
+class CandidateFilterForm(ReportFilterForm):
+    reason = forms.ChoiceField(
+        choices=[("", "Any reason"), *retirement.REASONS.items()], required=False, label="Why"
+    )
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["department"]
+
+
+def candidates_for(request: HttpRequest, params) -> tuple[CandidateFilterForm, bool, object]:
+    """The filter form, whether it reads, and the candidates it selects (IT staff, auditors)."""
+    if not sees_all_assets(request.user):
+        raise PermissionDenied("Retirement candidates are for IT staff and auditors.")
+    form = CandidateFilterForm(params or None, user=request.user)
+    valid = not form.is_bound or form.is_valid()
+    data = form.cleaned_data if form.is_bound and valid else {}
+    queryset = filter_assets(
+        scoped_assets(request), category=data.get("category"), location=data.get("location")
+    )
+    items = retirement.retirement_candidates(queryset, reason=data.get("reason") or "")
+    return form, valid, items if valid else items.none()
+
+
+def retirement_candidates(request: HttpRequest) -> HttpResponse:
+    """The candidates page; ``?format=csv`` streams them all."""
+    form, valid, items = candidates_for(request, request.GET)
+    today = timezone.localdate()
+    if request.GET.get("format", "").lower() == "csv" and valid:
+        return stream_csv(
+            dated("retirement-candidates"), retirement.candidate_columns(today), items
+        )
+    page = page_of(request, items)
+    rows = [
+        {"asset": a, "reasons": retirement.reasons_of(a), "age": retirement.age_months(a, today)}
+        for a in page.object_list
+    ]
+    share = Decimal(str(settings.ITAM_REPAIR_SHARE)) * 100
+    return render(
+        request,
+        "assets/retirement_candidates.html",
+        {
+            "page_title": "Retirement candidates",
+            "form": form,
+            "filter_errors": not valid,
+            "filters_active": any(request.GET.get(name) for name in form.fields),
+            "page_obj": page,
+            "is_paginated": page.has_other_pages(),
+            "rows": rows,
+            "share_percent": f"{share.normalize():f}",
+            "can_retire": request.user.has_perm("assets.retire_asset"),
+        },
+    )
