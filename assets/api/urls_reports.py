@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import places, reports, retirement
+from . import finance, places, reports, retirement
 
 urlpatterns = [
     path("idle/", reports.IdleReport.as_view(), name="api-report-idle"),
@@ -20,6 +20,18 @@ urlpatterns = [
         places.DepartmentSummary.as_view(),
         name="api-report-department",
     ),
+    path(
+        "lifecycle-cost/",
+        finance.LifecycleCostReport.as_view(),
+        name="api-report-lifecycle-cost",
+    ),
+    path(
+        "retirement-by-category/",
+        finance.RetirementByCategoryReport.as_view(),
+        name="api-report-retirement-by-category",
+    ),
+    path("depreciation/", finance.DepreciationReport.as_view(), name="api-report-depreciation"),
+    path("disposals/", finance.DisposalsReport.as_view(), name="api-report-disposals"),
     path(
         "retirement-candidates/",
         retirement.RetirementCandidatesReport.as_view(),

@@ -27,7 +27,7 @@ from .reports import page_of, wants_csv
 Column = tuple[str, Callable[[Any], Any]]
 
 
-def _scope(request: HttpRequest, *, managers: bool = True) -> bool:
+def check_reader(request: HttpRequest, *, managers: bool = True) -> bool:
     """Whether the person sees everything; 403 for anyone who may not read the report."""
     if sees_all_assets(request.user):
         return True
@@ -81,7 +81,7 @@ def lifecycle_cost_items(user, cleaned: dict):
 
 
 def lifecycle_cost(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
-    sees_all = _scope(request)
+    sees_all = check_reader(request)
     form, valid, cleaned = _bind(request, lr.LifecycleCostFilterForm)
     base = lifecycle_cost_items(request.user, cleaned)
     if _csv(request, as_csv, valid):
@@ -134,7 +134,7 @@ def _period(cleaned: dict) -> tuple[datetime.date | None, datetime.date | None]:
 
 
 def retirement_by_category(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
-    sees_all = _scope(request)
+    sees_all = check_reader(request)
     form, valid, cleaned = _bind(request, lr.PeriodFilterForm)
     lines = lr.retirement_by_category(r.scoped(request.user), *_period(cleaned)) if valid else []
     if _csv(request, as_csv, valid):
@@ -183,7 +183,7 @@ def depreciation_report(user, cleaned: dict) -> lr.DepreciationReport:
 
 
 def depreciation(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
-    sees_all = _scope(request)
+    sees_all = check_reader(request)
     form, valid, cleaned = _bind(request, lr.DepreciationFilterForm)
     report = depreciation_report(request.user, cleaned if valid else {})
     if _csv(request, as_csv, valid):
@@ -242,7 +242,7 @@ DISPOSAL_COLUMNS: list[Column] = [
 
 
 def disposals(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
-    _scope(request, managers=False)
+    check_reader(request, managers=False)
     form, valid, cleaned = _bind(request, lr.PeriodFilterForm)
     start, end = _period(cleaned)
     records = lr.disposals(r.scoped(request.user), start, end)
