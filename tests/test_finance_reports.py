@@ -486,3 +486,52 @@ def test_every_page_runs_the_same_number_of_queries_for_5_or_40_assets(client, l
     large = {url: queries_for(client, url) for url in URLS}
     assert large == small
     assert max(small.values()) <= 12, small
+
+
+# --- in a browser (screenshots for docs/screenshots with ITAM_SCREENSHOTS) -------------------
+
+
+@pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
+def test_depreciation_and_disposals_pages_in_a_browser(page, live_server, request):
+    from tests.browser import screenshot, sign_in
+
+    laptops = CategoryFactory(
+        name="Laptops", slug="laptops", holds_data=True, expected_life_months=36
+    )
+    monitors = CategoryFactory(name="Monitors", slug="monitors", expected_life_months=60)
+    for name, cost, bought in [
+        ("ThinkPad T14", "1234.56", "2024-01-15"),
+        ("MacBook Air", "1499.00", "2025-06-02"),
+        ("Dell Latitude", "980.00", "2022-09-30"),
+    ]:
+        make_asset(
+            category=laptops,
+            name=name,
+            purchase_cost=D(cost),
+            purchase_date=datetime.date.fromisoformat(bought),
+        )
+    make_asset(category=monitors, name="Dell U2723", purchase_cost=D("389.99"))
+    make_asset(category=monitors, name="Donated monitor", purchase_cost=None)
+    wipe_and_dispose(
+        make_asset(category=laptops, name="ThinkPad X1", serial_number="PF-3KX91"),
+        on=datetime.date(2026, 3, 1),
+        proceeds="150.00",
+        cert="DISP-2026-001",
+    )
+    wipe_and_dispose(
+        make_asset(category=monitors, name="Old monitor"), on=datetime.date(2026, 6, 30)
+    )
+    make_user("auditor", username="audrey", first_name="Audrey", last_name="Hall")
+    kind = request.node.callspec.params["page"]
+    sign_in(page, live_server, "audrey")
+
+    page.goto(live_server.url + reverse("reports:depreciation") + "?as_of=2026-11-24")
+    assert "1,165.97" in page.locator("table").inner_text()
+    assert "Cannot be depreciated: 1 asset" in page.content()
+    if kind == "desktop":
+        screenshot(page, "report-depreciation-desktop", full_page=True)
+
+    page.goto(live_server.url + reverse("reports:disposals") + "?from=2026-01-01&to=2026-12-31")
+    text = page.locator("table").inner_text()
+    assert "Wendy Wipe" in text and "Carl Check" in text and "No data held" in text
+    screenshot(page, f"report-disposals-{kind}", full_page=True)
