@@ -160,3 +160,51 @@ def test_disposed_asset_page_links_to_its_certificate(people):
     asset = disposed_laptop(people, on=datetime.date(2026, 3, 4))
     page = web_for(people["auditor"]).get(f"/assets/{asset.tag}/").content.decode()
     assert f"/assets/{asset.tag}/disposal-certificate.pdf" in page
+
+
+# --- screenshots (ITAM_SCREENSHOTS=docs/screenshots keeps them) ---------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("page", ["desktop", "phone"], indirect=True)
+def test_retirement_candidates_in_a_browser(live_server, page, request):
+    from maintenance.models import MaintenanceRecord
+    from tests.browser import screenshot, sign_in
+    from tests.factories import it_robot
+
+    today = datetime.date.today()
+    phones = CategoryFactory(slug="phones", name="Phones", expected_life_months=24)
+    for n in range(3):
+        make_asset(
+            "in_stock",
+            name=f"Pixel {n + 4}",
+            category=phones,
+            purchase_date=today - datetime.timedelta(days=800 + 40 * n),
+        )
+    costly = make_asset("in_stock", name="ThinkPad T14", purchase_cost=1200)
+    MaintenanceRecord.objects.create(
+        asset=costly, kind="repair", title="Board", cost=700, opened_by=it_robot()
+    )
+    make_user("it", username="ivy")
+    sign_in(page, live_server, "ivy")
+    response = page.goto(f"{live_server.url}/reports/retirement-candidates/")
+    assert response.status == 200
+    assert page.locator("td .flag", has_text="Past expected life").first.is_visible()
+    kind = request.node.callspec.params["page"]
+    screenshot(page, f"retirement-candidates-{kind}", full_page=True)
+
+
+def test_disposal_certificate_screenshot(people, tmp_path):
+    import os
+    from pathlib import Path
+
+    for n in range(3):
+        disposed_laptop(people, on=datetime.date(2026, 3, 2 + n), serial=f"PF3X-00{n}")
+    response = web_for(people["auditor"]).get(
+        "/reports/disposal-certificate.pdf?from=2026-03-01&to=2026-03-31"
+    )
+    with pdfplumber.open(io.BytesIO(response.content)) as pdf:
+        image = pdf.pages[0].to_image(resolution=110)
+        folder = Path(os.environ.get("ITAM_SCREENSHOTS") or tmp_path)
+        folder.mkdir(parents=True, exist_ok=True)
+        image.save(str(folder / "disposal-certificate.png"))
