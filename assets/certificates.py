@@ -87,6 +87,7 @@ def evidence_wipe(asset: Asset) -> WipeRecord | None:
     """The wipe that cleared it for disposal: the latest verified one, else the latest."""
     wipes = getattr(asset, "wipe_list", None)
     wipes = list(asset.wipes.all()) if wipes is None else wipes
+    wipes = [w for w in wipes if w.counts_for(asset)]  # not those from before a reinstatement
     verified = [w for w in wipes if w.is_verified]
     return (verified or wipes or [None])[0]
 

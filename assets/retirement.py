@@ -109,14 +109,21 @@ def dispose_with_certificate(
             certificate_file, content_type = prepare_certificate_file(certificate_file)
         except ValidationError as exc:
             raise ValidationError({"certificate_file": exc.messages}) from exc
-    with transaction.atomic():
-        result = lifecycle.dispose(asset, actor=actor, **kwargs)
-        if certificate_file:
-            record = asset.__class__.objects.get(pk=asset.pk).disposal
-            record.certificate_file = certificate_file
-            record.certificate_content_type = content_type
-            record._change_reason = "Disposal certificate file attached"
-            record.save(update_fields=["certificate_file", "certificate_content_type"])
+    stored = []
+    try:
+        with transaction.atomic():
+            result = lifecycle.dispose(asset, actor=actor, **kwargs)
+            if certificate_file:
+                record = asset.__class__.objects.get(pk=asset.pk).disposal
+                record.certificate_file = certificate_file
+                record.certificate_content_type = content_type
+                record._change_reason = "Disposal certificate file attached"
+                record.save(update_fields=["certificate_file", "certificate_content_type"])
+                stored.append(record.certificate_file)
+    except BaseException:
+        for file in stored:  # the row rolled back: do not leave its file behind
+            file.storage.delete(file.name)
+        raise
     return result
 
 

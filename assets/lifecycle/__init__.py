@@ -733,6 +733,14 @@ def wipe(
         errors["method"] = f"Choose one of: {', '.join(WipeMethod.values)}."
     if verified_by is not None and verified_by == performed_by:
         errors["verified_by"] = "The verifier must be a different person from who did the wipe."
+    elif verified_by is not None and not (
+        verified_by.is_active and verified_by.has_perm("assets.wipe_asset")
+    ):
+        # A second pair of eyes that knows what a wipe is: a current member of IT staff.
+        errors["verified_by"] = (
+            f"{verified_by.get_username()} cannot verify wipes: choose a current member of IT "
+            "staff (someone who may record wipes) other than who did it."
+        )
     performed_on = performed_on or timezone.localdate()
     if performed_on > timezone.localdate():
         errors["performed_on"] = "The wipe date is in the future."
@@ -758,7 +766,14 @@ def wipe(
             f", verified by {verified_by.get_username()}" if verified_by else ", not yet verified"
         )
 
-    _perform(asset, "wipe", actor=actor, reason=reason, change=change)
+    try:
+        _perform(asset, "wipe", actor=actor, reason=reason, change=change)
+    except BaseException:
+        # The row rolled back; the file it stored would be left on disk, unreachable.
+        for made in record:
+            if made.certificate_file:
+                made.certificate_file.storage.delete(made.certificate_file.name)
+        raise
     return record[0]
 
 

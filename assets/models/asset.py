@@ -203,10 +203,22 @@ class Asset(models.Model):
     def status_colour(self) -> str:
         return AssetStatus.colour(self.status)
 
+    def current_wipes(self) -> models.QuerySet:
+        """Wipes recorded since the asset was last retired.
+
+        A wipe from before a reinstatement says nothing about the data written since, so only
+        these count towards disposal (and on the certificates and the compliance report).
+        """
+        wipes = self.wipes.all()
+        if self.retired_at is not None:
+            wipes = wipes.filter(created_at__gte=self.retired_at)
+        return wipes
+
     @property
     def has_verified_wipe(self) -> bool:
         return (
-            self.wipes.filter(verified_by__isnull=False)
+            self.current_wipes()
+            .filter(verified_by__isnull=False)
             .exclude(verified_by=models.F("performed_by"))
             .exists()
         )

@@ -57,6 +57,10 @@ class WipeRecord(models.Model):
     def is_verified(self) -> bool:
         return self.verified_by_id is not None and self.verified_by_id != self.performed_by_id
 
+    def counts_for(self, asset) -> bool:
+        """Recorded during the asset's current retirement (see ``Asset.current_wipes``)."""
+        return asset.retired_at is None or self.created_at >= asset.retired_at
+
 
 class DisposalRecord(models.Model):
     asset = models.OneToOneField("assets.Asset", on_delete=models.PROTECT, related_name="disposal")
