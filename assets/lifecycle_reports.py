@@ -1,7 +1,8 @@
 """The money and end-of-life reports: lifecycle cost, age and cost at retirement by category,
 depreciation, and disposals with their wipe evidence (the auditor's compliance report).
 
-Plain functions over an already-scoped asset queryset (``reports.scoped``), so the pages, their
+Plain functions over an already-scoped asset queryset (``finance_scoped`` for the cost
+reports, ``reports.scoped`` for the disposals), so the pages, their
 CSV files and the API show the same figures. Every figure is an exact ``Decimal``; each runs a
 fixed number of SQL queries whatever the number of assets.
 """
@@ -11,24 +12,35 @@ from __future__ import annotations
 import datetime
 import statistics
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 
 from django import forms
 from django.db.models import (
+    Case,
     Count,
     DecimalField,
     ExpressionWrapper,
     F,
+    IntegerField,
     OuterRef,
     Prefetch,
+    Q,
     QuerySet,
     Subquery,
     Sum,
     Value,
+    When,
 )
-from django.db.models.functions import Coalesce
+from django.db.models.functions import (
+    Coalesce,
+    ExtractMonth,
+    ExtractYear,
+    Greatest,
+    Least,
+    Round,
+)
 from django.utils import timezone
 
 from maintenance.models import MaintenanceRecord
@@ -36,6 +48,7 @@ from maintenance.models import MaintenanceRecord
 from .choices import AssetStatus, RetirementReason
 from .models import Asset, DisposalRecord, WipeRecord
 from .reports import ROW_RELATED, ReportFilterForm
+from .visibility import sees_all_assets
 
 ZERO = Decimal("0.00")
 CENT = Decimal("0.01")
@@ -120,6 +133,17 @@ class DepreciationFilterForm(ReportFilterForm):
     def __init__(self, *args, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields.pop("location")
+
+
+def finance_scoped(user) -> QuerySet:
+    """The assets whose costs a person may read: IT staff and auditors every one; a manager
+    only what their departments own (as the dashboard's spend), not what their people hold
+    for another department; anyone else none."""
+    if not user.is_authenticated:
+        return Asset.objects.none()
+    if sees_all_assets(user):
+        return Asset.objects.all()
+    return Asset.objects.filter(department__manager=user)
 
 
 def apply_status(queryset: QuerySet, status: str | None) -> QuerySet:
@@ -322,6 +346,13 @@ def retirement_totals(lines: Iterable[RetirementLine]) -> RetirementLine:
 # --- depreciation -------------------------------------------------------------------------------
 
 
+def depreciation_figures(cost: Decimal, life: int, months: int) -> tuple[Decimal, Decimal]:
+    """(monthly, accumulated): cost / life, and cost × months / life capped at cost, each
+    rounded once (not the rounded monthly × months)."""
+    months = min(months, life)
+    return cents(cost / life), min(cost, cents(cost * months / life))
+
+
 @dataclass
 class Depreciation:
     """Straight-line depreciation of one asset on ``as_of``."""
@@ -337,13 +368,11 @@ class Depreciation:
 
     @property
     def monthly(self) -> Decimal:
-        return cents(self.monthly_exact)
+        return depreciation_figures(self.cost, self.life_months, self.months_elapsed)[0]
 
     @property
     def accumulated(self) -> Decimal:
-        """cost × months / life, capped at cost, rounded once (not monthly-rounded × months)."""
-        months = min(self.months_elapsed, self.life_months)
-        return min(self.cost, cents(self.cost * months / self.life_months))
+        return depreciation_figures(self.cost, self.life_months, self.months_elapsed)[1]
 
     @property
     def book_value(self) -> Decimal:
@@ -355,62 +384,178 @@ class Depreciation:
 
 
 @dataclass
+class DepreciationTotals:
+    """Over every depreciable asset, each figure the exact sum of the rows' rounded figures."""
+
+    count: int = 0
+    cost: Decimal = ZERO
+    accumulated: Decimal = ZERO
+    book_value: Decimal = ZERO
+    monthly: Decimal = ZERO  # what the still-depreciating assets lose per month
+    cannot: int = 0  # on the books but without a cost, a date or a life
+
+
+class DepreciationRows:
+    """The rows, highest book value first, built only for what is read: a page is one query
+    (``LIMIT``/``OFFSET``), iterating (the CSV) streams in chunks. ``len`` is the totals' count,
+    so a paginator does not count again."""
+
+    def __init__(self, queryset: QuerySet, as_of: datetime.date, count: int) -> None:
+        self.queryset, self.as_of, self.count_ = queryset, as_of, count
+
+    def __len__(self) -> int:
+        return self.count_
+
+    def row(self, asset: Asset) -> Depreciation:
+        life = asset.category.expected_life_months
+        months = whole_months(asset.purchase_date, self.as_of)
+        return Depreciation(asset, asset.purchase_cost, life, months)
+
+    def __getitem__(self, index: int | slice) -> Depreciation | list[Depreciation]:
+        if isinstance(index, slice):
+            return [self.row(asset) for asset in self.queryset[index]]
+        return self.row(self.queryset[index])
+
+    def __iter__(self) -> Iterator[Depreciation]:
+        for asset in self.queryset.iterator(chunk_size=2000):
+            yield self.row(asset)
+
+
+@dataclass
 class DepreciationReport:
     as_of: datetime.date
-    rows: list[Depreciation]
-    cannot: list[Asset]  # no purchase cost, no purchase date, or a category with no life
+    rows: DepreciationRows | list[Depreciation]
+    cannot: list[Asset]  # the first few with no cost, no date or a category with no life
+    totals: DepreciationTotals = field(default_factory=DepreciationTotals)
+
+    @classmethod
+    def empty(cls, as_of: datetime.date) -> DepreciationReport:
+        return cls(as_of, [], [])
+
+    @property
+    def count(self) -> int:
+        return self.totals.count
 
     @property
     def cost(self) -> Decimal:
-        return sum((row.cost for row in self.rows), ZERO)
+        return self.totals.cost
 
     @property
     def accumulated(self) -> Decimal:
-        return sum((row.accumulated for row in self.rows), ZERO)
+        return self.totals.accumulated
 
     @property
     def book_value(self) -> Decimal:
-        return sum((row.book_value for row in self.rows), ZERO)
+        return self.totals.book_value
 
     @property
     def monthly(self) -> Decimal:
-        """What the still-depreciating assets lose per month now."""
-        return sum((row.monthly for row in self.rows if not row.fully_depreciated), ZERO)
+        return self.totals.monthly
+
+    @property
+    def cannot_count(self) -> int:
+        return self.totals.cannot
 
 
-def on_the_books(queryset: QuerySet) -> QuerySet:
-    """Depreciation covers what is still owned: not on order, not disposed of."""
-    return queryset.exclude(status__in=[AssetStatus.DISPOSED, AssetStatus.ON_ORDER])
+def on_the_books(queryset: QuerySet, as_of: datetime.date) -> QuerySet:
+    """What was owned on ``as_of``: bought by then and not yet disposed of then, whatever its
+    status today. Assets still on order are out, and so is a disposed asset with no disposal
+    record (when it went is unknown). No purchase date: kept, to be listed as not depreciable."""
+    return (
+        queryset.exclude(status=AssetStatus.ON_ORDER)
+        .exclude(purchase_date__gt=as_of)
+        .exclude(disposal__disposed_on__lte=as_of)
+        .exclude(status=AssetStatus.DISPOSED, disposal__isnull=True)
+    )
 
 
-def depreciation(queryset: QuerySet, as_of: datetime.date | None = None) -> DepreciationReport:
-    """Every asset on the books on ``as_of``: one query, book value highest first.
+def _months_elapsed_sql(as_of: datetime.date) -> Greatest:
+    """``whole_months(purchase_date, as_of)`` in SQL, so the database can sort and page."""
+    months = (Value(as_of.year) - ExtractYear("purchase_date")) * Value(12) + (
+        Value(as_of.month) - ExtractMonth("purchase_date")
+    )
+    late = Case(When(purchase_date__day__gt=as_of.day, then=Value(1)), default=Value(0))
+    return Greatest(Value(0), months - late, output_field=IntegerField())
 
-    Assets bought after ``as_of`` have 0 months elapsed (full book value).
+
+DEPRECIABLE = Q(
+    purchase_cost__isnull=False,
+    purchase_date__isnull=False,
+    category__expected_life_months__gt=0,
+)
+
+
+def depreciable(queryset: QuerySet, as_of: datetime.date) -> QuerySet:
+    """On the books with a cost, a date and a life; highest book value first (then tag),
+    the book value worked out in SQL with the same rounding, for sorting only."""
+    life = F("category__expected_life_months")
+    accumulated = Round(
+        ExpressionWrapper(
+            F("purchase_cost") * Least(F("dep_months"), life) / life, output_field=MONEY
+        ),
+        2,
+        output_field=MONEY,
+    )
+    return (
+        on_the_books(queryset, as_of)
+        .filter(DEPRECIABLE)
+        .annotate(dep_months=_months_elapsed_sql(as_of))
+        .annotate(
+            dep_book_value=ExpressionWrapper(F("purchase_cost") - accumulated, output_field=MONEY)
+        )
+        .order_by(F("dep_book_value").desc(), "tag")
+    )
+
+
+def depreciation_totals(queryset: QuerySet, as_of: datetime.date) -> DepreciationTotals:
+    """One query streaming three columns of every asset on the books; exact Decimal sums of
+    each row's rounded figures, without building the rows."""
+    totals = DepreciationTotals()
+    rows = (
+        on_the_books(queryset, as_of)
+        .order_by()
+        .values_list("purchase_cost", "purchase_date", "category__expected_life_months")
+    )
+    cost_sum = accumulated_sum = monthly_sum = ZERO
+    for cost, bought, life in rows.iterator(chunk_size=5000):
+        if cost is None or bought is None or not life:
+            totals.cannot += 1
+            continue
+        months = whole_months(bought, as_of)
+        monthly, accumulated = depreciation_figures(cost, life, months)
+        totals.count += 1
+        cost_sum += cost
+        accumulated_sum += accumulated
+        if months < life:
+            monthly_sum += monthly
+    totals.cost, totals.accumulated, totals.monthly = cost_sum, accumulated_sum, monthly_sum
+    totals.book_value = cost_sum - accumulated_sum
+    return totals
+
+
+def depreciation(
+    queryset: QuerySet, as_of: datetime.date | None = None, cannot_listed: int = 100
+) -> DepreciationReport:
+    """The assets on the books on ``as_of`` (default today), highest book value first.
+
+    A fixed number of queries and memory whatever the estate: one for the totals, one for
+    the first ``cannot_listed`` that cannot be depreciated, and one per page (or one streamed
+    for a CSV) when the rows are read.
     """
     as_of = as_of or timezone.localdate()
-    rows, cannot = [], []
-    assets = (
-        on_the_books(queryset)
-        .select_related(*ROW_RELATED)
-        .order_by("category__name", "tag")
-        .iterator(chunk_size=2000)
+    totals = depreciation_totals(queryset, as_of)
+    rows = DepreciationRows(
+        depreciable(queryset, as_of).select_related(*ROW_RELATED), as_of, totals.count
     )
-    for asset in assets:
-        life = asset.category.expected_life_months
-        if asset.purchase_cost is None or asset.purchase_date is None or not life:
-            cannot.append(asset)
-            continue
-        rows.append(
-            Depreciation(
-                asset,
-                asset.purchase_cost,
-                life,
-                whole_months(asset.purchase_date, as_of),
-            )
+    cannot = []
+    if totals.cannot:
+        cannot = list(
+            on_the_books(queryset, as_of)
+            .exclude(DEPRECIABLE)
+            .select_related("category")
+            .order_by("category__name", "tag")[:cannot_listed]
         )
-    rows.sort(key=lambda row: (-row.book_value, row.asset.tag))
-    return DepreciationReport(as_of, rows, cannot)
+    return DepreciationReport(as_of, rows, cannot, totals)
 
 
 def cannot_depreciate_reason(asset: Asset) -> str:

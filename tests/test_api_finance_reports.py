@@ -124,6 +124,52 @@ def test_depreciation_worked_example_as_decimal_strings(laptops):
     assert bad.status_code == 400 and "YYYY-MM-DD" in bad.json()["detail"]
 
 
+def test_depreciation_pages_keep_the_order_and_total_every_page(laptops):
+    bought = datetime.date(2025, 11, 24)
+    costs = ["100.00", "400.00", "300.00", "200.00", "500.00"]
+    tags = {
+        c: make_asset(category=laptops, purchase_cost=D(c), purchase_date=bought).tag for c in costs
+    }
+    client = api("auditor")
+
+    first = client.get(BASE + "depreciation/?as_of=2026-11-24&page_size=2").json()
+    second = client.get(BASE + "depreciation/?as_of=2026-11-24&page_size=2&page=3").json()
+
+    assert first["count"] == 5 and first["next"] and second["next"] is None
+    assert [r["tag"] for r in first["results"]] == [tags["500.00"], tags["400.00"]]
+    assert [r["tag"] for r in second["results"]] == [tags["100.00"]]
+    # 1500.00 bought, 12 of 36 months gone: each third rounded once, then summed
+    assert (
+        first["totals"]
+        == second["totals"]
+        == {
+            "count": 5,
+            "cost": "1500.00",
+            "accumulated": "500.00",
+            "book_value": "1000.00",
+            "monthly": "41.67",
+        }
+    )
+
+
+def test_a_manager_does_not_see_another_departments_asset_held_by_their_people(laptops):
+    finance = DepartmentFactory(name="Finance", slug="finance")
+    engineering = DepartmentFactory(name="Engineering", slug="engineering")
+    server = make_asset(
+        "deployed",
+        category=laptops,
+        department=finance,
+        holder=make_user("employee", department=engineering),
+    )
+
+    body = api("manager", department=engineering).get(BASE + "depreciation/").json()
+    assert body["count"] == 0 and body["totals"]["cost"] == "0.00"
+    for name in ("lifecycle-cost/",):
+        assert api("manager", department=engineering).get(BASE + name).json()["count"] == 0
+    body = api("it").get(BASE + "depreciation/").json()
+    assert [row["tag"] for row in body["results"]] == [server.tag]
+
+
 def test_lifecycle_cost_worked_example_and_totals(laptops):
     laptop = make_asset(category=laptops, purchase_cost=D("1234.56"))
     repair(laptop, "89.90")

@@ -136,22 +136,65 @@ def test_depreciation_worked_example_is_exact(laptops):
 
 
 def test_depreciation_lists_what_cannot_be_depreciated_and_leaves_out_the_gone(laptops):
-    # Given an asset without a cost, one without a date, one disposed of and one on order
+    # Given an asset without a cost, one without a date, one disposed of today, one on order
     no_cost = make_asset(category=laptops, name="No cost", purchase_cost=None)
     no_date = make_asset(category=laptops, name="No date", purchase_date=None)
-    make_asset("disposed", category=laptops)
+    gone = make_asset("disposed", category=laptops)
     make_asset("on_order", category=laptops)
     counted = make_asset(category=laptops)
 
-    report = lr.depreciation(Asset.objects.all(), datetime.date(2026, 1, 15))
-
-    assert [row.asset for row in report.rows] == [counted]
-    assert set(report.cannot) == {no_cost, no_date}
+    # Today the disposed one is off the books
+    today = lr.depreciation(Asset.objects.all())
+    assert [row.asset for row in today.rows] == [counted]
+    assert set(today.cannot) == {no_cost, no_date} and today.cannot_count == 2
     assert lr.cannot_depreciate_reason(no_cost) == "No purchase cost"
     assert lr.cannot_depreciate_reason(no_date) == "No purchase date"
+
+    # ... but on 2026-01-15, before its disposal, it was still owned (on order never is)
+    report = lr.depreciation(Asset.objects.all(), datetime.date(2026, 1, 15))
+    assert {row.asset for row in report.rows} == {counted, gone}
     # 1000.00 over 36 months, 12 months in: 333.33 accumulated, 666.67 left
     assert report.rows[0].accumulated == D("333.33")
-    assert report.book_value == D("666.67")
+    assert report.book_value == D("1333.34") and report.count == 2
+
+
+def test_book_value_on_a_past_date_counts_what_was_owned_then(laptops):
+    # Given A bought 2024-01-01 and disposed of today, and B bought 2025-06-01
+    a = make_asset("disposed", category=laptops, name="A", purchase_date=datetime.date(2024, 1, 1))
+    assert a.disposal.disposed_on == timezone.localdate()
+    b = make_asset(category=laptops, name="B", purchase_date=datetime.date(2025, 6, 1))
+
+    # On 2025-01-01, A was owned (12 of 36 months: 1000.00 -> 666.67) and B not yet bought
+    report = lr.depreciation(Asset.objects.all(), datetime.date(2025, 1, 1))
+    [row] = report.rows
+    assert row.asset == a and row.months_elapsed == 12
+    assert (row.accumulated, row.book_value) == (D("333.33"), D("666.67"))
+    assert (report.count, report.book_value) == (1, D("666.67"))
+
+    # Today A is gone and B is on the books
+    assert [row.asset for row in lr.depreciation(Asset.objects.all()).rows] == [b]
+
+
+def test_depreciation_sorts_and_pages_in_the_database(laptops, cables):
+    # Four assets whose book values on 2026-11-24 differ, and a tie broken by tag
+    bought = datetime.date(2025, 11, 24)  # 12 months before
+    low = make_asset(category=cables, purchase_cost=D("500.00"), purchase_date=bought)  # 0.00
+    high = make_asset(category=laptops, purchase_cost=D("900.00"), purchase_date=bought)
+    tie1 = make_asset(category=laptops, purchase_cost=D("300.00"), purchase_date=bought)
+    tie2 = make_asset(category=laptops, purchase_cost=D("300.00"), purchase_date=bought)
+
+    report = lr.depreciation(Asset.objects.all(), datetime.date(2026, 11, 24))
+
+    assert len(report.rows) == report.count == 4
+    assert [row.asset for row in report.rows] == [high, tie1, tie2, low]
+    assert [row.asset for row in report.rows[1:3]] == [tie1, tie2]
+    assert [row.book_value for row in report.rows] == [D("600.00"), D("200.00"), D("200.00"), 0]
+    assert (report.cost, report.accumulated, report.book_value, report.monthly) == (
+        D("2000.00"),
+        D("1000.00"),
+        D("1000.00"),
+        D("25.00") + D("8.33") + D("8.33"),  # the cable, fully depreciated, loses nothing
+    )
 
 
 def test_lifecycle_cost_worked_example_is_exact(laptops, cables):
@@ -393,6 +436,31 @@ def test_a_managers_figures_are_their_departments_only(client, laptops):
     page(client, reverse("reports:lifecycle-cost") + "?department=theirs")
     html = page(client, reverse("reports:lifecycle-cost") + "?department=theirs")
     assert other.tag not in html
+
+
+def test_a_managers_cost_reports_leave_out_what_their_people_hold_for_others(client, laptops):
+    # A Finance-owned server deployed to an Engineering employee
+    finance = DepartmentFactory(name="Finance", slug="finance")
+    engineering = DepartmentFactory(name="Engineering", slug="engineering")
+    server = make_asset(
+        "deployed",
+        category=laptops,
+        name="Finance server",
+        department=finance,
+        holder=make_user("employee", department=engineering),
+    )
+    ours = make_asset(category=laptops, name="Engineering laptop", department=engineering)
+    manager = make_user("manager", department=engineering)
+
+    client.force_login(manager)
+    for name in ("lifecycle-cost", "depreciation", "retirement-by-category"):
+        assert server.tag not in page(client, reverse(f"reports:{name}"))
+    tags = [row[0] for row in csv_rows(client.get(reverse("reports:lifecycle-cost-csv")))[1:]]
+    assert tags == [ours.tag]
+
+    client.force_login(make_user("it"))
+    tags = [row[0] for row in csv_rows(client.get(reverse("reports:lifecycle-cost-csv")))[1:]]
+    assert server.tag in tags and ours.tag in tags
 
 
 def test_lifecycle_cost_page_filters_totals_and_csv(client, laptops, cables):

@@ -275,7 +275,7 @@ class LifecycleCostReport(FinanceReport):
         "Lifecycle cost per asset",
         "Purchase cost + maintenance cost (sum of its maintenance records) - disposal proceeds, "
         "exact to the cent, the most expensive first, with totals over every matching asset. "
-        "IT staff and auditors see every asset; a manager their departments'.",
+        "IT staff and auditors see every asset; a manager what their departments own.",
         LifecycleCostPageSerializer,
         [*[p for p in FILTERS if p.name != "format"], STATUS, *PAGING, FORMAT],
     )
@@ -302,7 +302,7 @@ class RetirementByCategoryReport(FinanceReport):
     def get(self, request: Request) -> Any:
         cleaned = self.cleaned(lr.PeriodFilterForm)
         start, end = cleaned.get("from_"), cleaned.get("to")
-        lines = lr.retirement_by_category(r.scoped(request.user), start, end)
+        lines = lr.retirement_by_category(lr.finance_scoped(request.user), start, end)
         if self.wants_csv():
             return cx.stream_csv(
                 cx.dated("retirement-by-category"), pages.retirement_columns(), lines
@@ -319,8 +319,10 @@ class DepreciationReport(FinanceReport):
         "Straight line over the category's expected life from the purchase date: monthly = "
         "cost / life; accumulated = cost × whole months elapsed / life, capped at cost; book "
         "value = cost - accumulated, never below 0; each figure rounded once to the cent, half "
-        "up. Assets on order or disposed of are left out; those without a purchase cost or "
-        "date are counted under `cannot_be_depreciated`. Highest book value first.",
+        "up. On the books on `as_of`: bought on or before it and not disposed of on or before "
+        "it (assets still on order are left out); those without a purchase cost or date are "
+        "counted under `cannot_be_depreciated`. Highest book value first. A manager sees what "
+        "their departments own.",
         DepreciationPageSerializer,
         [p for p in FILTERS if p.name in ("category", "department")] + [AS_OF, *PAGING, FORMAT],
     )
@@ -333,15 +335,9 @@ class DepreciationReport(FinanceReport):
                 report.rows,
             )
         page = self.paginate(report.rows)
-        totals = {
-            "count": len(report.rows),
-            "cost": report.cost,
-            "accumulated": report.accumulated,
-            "book_value": report.book_value,
-            "monthly": report.monthly,
-        }
+        totals = report.totals
         cannot = {
-            "count": len(report.cannot),
+            "count": report.cannot_count,
             "results": [
                 {"tag": a.tag, "name": a.name, "reason": lr.cannot_depreciate_reason(a)}
                 for a in report.cannot[:CANNOT_LISTED]

@@ -3,8 +3,9 @@ and disposals. Each is a page and a streamed CSV (``<name>.csv`` or ``?format=cs
 
 The figures come from ``assets.lifecycle_reports``; these views check who may read, parse the
 filters and pick HTML or CSV. IT staff and auditors see every asset; a department's manager sees
-the cost, depreciation and retirement figures of what their departments own or hold (the same
-scope as the register); the disposals compliance report is for IT staff and auditors only.
+the cost, depreciation and retirement figures of what their departments own
+(``lifecycle_reports.finance_scoped``: not what their people hold for another department, whose
+cost it is); the disposals compliance report is for IT staff and auditors only.
 """
 
 from __future__ import annotations
@@ -77,7 +78,9 @@ LIFECYCLE_COLUMNS: list[Column] = [
 
 def lifecycle_cost_items(user, cleaned: dict):
     kwargs = {name: cleaned.get(name) for name in ("category", "department", "location")}
-    return lr.apply_status(r.filter_assets(r.scoped(user), **kwargs), cleaned.get("status"))
+    return lr.apply_status(
+        r.filter_assets(lr.finance_scoped(user), **kwargs), cleaned.get("status")
+    )
 
 
 def lifecycle_cost(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
@@ -136,7 +139,8 @@ def _period(cleaned: dict) -> tuple[datetime.date | None, datetime.date | None]:
 def retirement_by_category(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
     sees_all = check_reader(request)
     form, valid, cleaned = _bind(request, lr.PeriodFilterForm)
-    lines = lr.retirement_by_category(r.scoped(request.user), *_period(cleaned)) if valid else []
+    scope = lr.finance_scoped(request.user)
+    lines = lr.retirement_by_category(scope, *_period(cleaned)) if valid else []
     if _csv(request, as_csv, valid):
         start, end = _period(cleaned)
         name = f"retirement-by-category-{start or 'start'}-to-{end or timezone.localdate()}.csv"
@@ -179,21 +183,22 @@ def depreciation_columns(as_of: datetime.date) -> list[Column]:
 
 def depreciation_report(user, cleaned: dict) -> lr.DepreciationReport:
     kwargs = {name: cleaned.get(name) for name in ("category", "department")}
-    return lr.depreciation(r.filter_assets(r.scoped(user), **kwargs), cleaned.get("as_of"))
+    return lr.depreciation(r.filter_assets(lr.finance_scoped(user), **kwargs), cleaned.get("as_of"))
 
 
 def depreciation(request: HttpRequest, as_csv: bool = False) -> HttpResponse:
     sees_all = check_reader(request)
     form, valid, cleaned = _bind(request, lr.DepreciationFilterForm)
-    report = depreciation_report(request.user, cleaned if valid else {})
+    if valid:
+        report = depreciation_report(request.user, cleaned)
+    else:
+        report = lr.DepreciationReport.empty(timezone.localdate())
     if _csv(request, as_csv, valid):
         return cx.stream_csv(
             f"depreciation-as-of-{report.as_of.isoformat()}.csv",
             depreciation_columns(report.as_of),
             report.rows,
         )
-    if not valid:
-        report = lr.DepreciationReport(report.as_of, [], [])
     page = page_of(request, report.rows)
     return render(
         request,
