@@ -213,10 +213,11 @@ def lifecycle_totals(queryset: QuerySet) -> CostTotals:
     )
     return CostTotals(
         count=row["count"] or 0,
-        purchase=Decimal(row["purchase_total"] or ZERO),
-        maintenance=Decimal(row["maintenance_total"] or ZERO),
-        proceeds=Decimal(row["proceeds_total"] or ZERO),
-        lifecycle=Decimal(row["lifecycle_total"] or ZERO),
+        # SQLite sums expressions in floating point: each figure is rounded to cents once, here.
+        purchase=cents(Decimal(row["purchase_total"] or ZERO)),
+        maintenance=cents(Decimal(row["maintenance_total"] or ZERO)),
+        proceeds=cents(Decimal(row["proceeds_total"] or ZERO)),
+        lifecycle=cents(Decimal(row["lifecycle_total"] or ZERO)),
     )
 
 
@@ -600,7 +601,8 @@ def wipe_status(record: DisposalRecord) -> str:
     asset = record.asset
     if not asset.category.holds_data:
         return NO_DATA
-    if any(w.verified_by_id and w.verified_by_id != w.performed_by_id for w in asset.wipes.all()):
+    # Only a wipe recorded since the asset was last retired counts (see Asset.current_wipes).
+    if any(w.is_verified and w.counts_for(asset) for w in asset.wipes.all()):
         return VERIFIED
     return NO_VERIFIED_WIPE
 

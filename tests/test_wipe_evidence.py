@@ -1,5 +1,6 @@
 """Wipe evidence that counts: a second, qualified person, recorded in the current retirement."""
 
+import datetime
 from unittest import mock
 
 import pytest
@@ -72,3 +73,23 @@ def test_a_refused_wipe_leaves_no_certificate_file_behind(laptop, settings, tmp_
 
     assert not WipeRecord.objects.exists()
     assert [p for p in tmp_path.rglob("*") if p.is_file()] == []
+
+
+def test_the_compliance_report_does_not_count_a_wipe_from_before_a_reinstatement(laptop):
+    from assets import lifecycle_reports as lr
+    from assets.models import DisposalRecord
+
+    it, checker = it_robot(), make_user("it", username="checker")
+    lifecycle.wipe(laptop, actor=it, method="purge", performed_by=it, verified_by=checker)
+    lifecycle.wipe(laptop, actor=it, method="clear", performed_by=it, verified_by=checker)
+    laptop = lifecycle.dispose(laptop, actor=it, method="recycle")
+    record = DisposalRecord.objects.get(asset=laptop)
+    assert lr.wipe_status(record) == lr.VERIFIED
+
+    # Had the verified wipes been recorded before the current retirement, they would not count
+    type(laptop).objects.filter(pk=laptop.pk).update(
+        retired_at=WipeRecord.objects.latest("created_at").created_at
+        + datetime.timedelta(seconds=1)
+    )
+    record = DisposalRecord.objects.select_related("asset__category").get(asset=laptop)
+    assert lr.wipe_status(record) == lr.NO_VERIFIED_WIPE

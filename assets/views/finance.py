@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -70,9 +71,10 @@ def _context(request: HttpRequest, form, valid: bool, url_name: str, **extra) ->
 
 LIFECYCLE_COLUMNS: list[Column] = [
     *cx.ASSET_COLUMNS,
-    ("maintenance_cost", lambda a: a.maintenance_cost),
-    ("disposal_proceeds", lambda a: a.proceeds),
-    ("lifecycle_cost", lambda a: a.lifecycle_cost),
+    # Computed in SQL: on SQLite in floating point, so rounded to cents for the file.
+    ("maintenance_cost", lambda a: lr.cents(Decimal(a.maintenance_cost))),
+    ("disposal_proceeds", lambda a: lr.cents(Decimal(a.proceeds))),
+    ("lifecycle_cost", lambda a: lr.cents(Decimal(a.lifecycle_cost))),
 ]
 
 
