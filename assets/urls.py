@@ -5,6 +5,7 @@ from audits.views.tags import asset_qr
 from . import views
 from .views import retirement
 from .views.acceptance import AcceptView, ReportProblemView, confirm_receipt
+from .views.export import asset_export
 
 app_name = "assets"
 
@@ -12,6 +13,7 @@ urlpatterns = [
     path("", views.AssetListView.as_view(), name="list"),
     path("new/", views.AssetCreateView.as_view(), name="create"),
     path("bulk/", include("assets.urls_bulk")),
+    path("export.csv", asset_export, name="export"),
     path("<str:tag>/", views.AssetDetailView.as_view(), name="detail"),
     # The asset's QR code (encodes its /t/<tag> short link) as a download: qr.png or qr.svg.
     path("<str:tag>/qr.<str:fmt>", asset_qr, name="qr"),

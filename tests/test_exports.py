@@ -1,0 +1,192 @@
+"""CSV exports of the lists: the register's filters and visibility, safe cells, and memory."""
+
+from __future__ import annotations
+
+import csv
+import io
+import time
+import tracemalloc
+
+import pytest
+from django.urls import reverse
+
+from assets.choices import AssetStatus
+from assets.models import Asset
+from tests.factories import (
+    CategoryFactory,
+    DepartmentFactory,
+    LocationFactory,
+    make_asset,
+    make_user,
+)
+
+pytestmark = pytest.mark.django_db
+
+REGISTER_HEADER = [
+    "tag",
+    "name",
+    "status",
+    "category",
+    "model",
+    "manufacturer",
+    "serial_number",
+    "location",
+    "department",
+    "holder",
+    "purchase_date",
+    "purchase_cost",
+    "vendor",
+    "order_number",
+    "warranty_end",
+    "next_audit_date",
+    "notes",
+]
+
+
+def read_csv(response) -> list[dict[str, str]]:
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith("text/csv")
+    assert response.streaming
+    text = b"".join(response.streaming_content).decode("utf-8")
+    assert text.startswith("\ufeff")
+    return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+
+
+def header_of(response) -> list[str]:
+    text = b"".join(response.streaming_content).decode("utf-8").lstrip("\ufeff")
+    return next(csv.reader(io.StringIO(text)))
+
+
+def test_register_export_has_the_header_a_dated_filename_and_full_location_paths(client):
+    site = LocationFactory(name="HQ")
+    room = LocationFactory(name="Room 101", parent=site)
+    asset = make_asset("in_stock", location=room, serial_number="SN-1", notes="spare")
+    client.force_login(make_user("it"))
+    response = client.get(reverse("assets:export"))
+    assert 'filename="assets-' in response["Content-Disposition"]
+    assert response["Content-Disposition"].endswith('.csv"')
+    rows = read_csv(response)
+    assert list(rows[0]) == REGISTER_HEADER
+    (row,) = rows
+    assert row["tag"] == asset.tag
+    assert row["location"] == "HQ › Room 101"
+    assert row["serial_number"] == "SN-1"
+    assert row["notes"] == "spare"
+    assert row["status"] == AssetStatus.IN_STOCK
+
+
+def test_register_export_honours_the_register_filters(client):
+    laptops = CategoryFactory(name="Laptops", slug="laptops")
+    phones = CategoryFactory(name="Phones", slug="phones")
+    laptop = make_asset("in_stock", category=laptops, name="ThinkPad")
+    make_asset("in_stock", category=phones, name="Pixel")
+    deployed = make_asset("deployed", category=laptops, name="MacBook")
+    client.force_login(make_user("it"))
+    rows = read_csv(client.get(reverse("assets:export") + "?category=laptops"))
+    assert {r["tag"] for r in rows} == {laptop.tag, deployed.tag}
+    rows = read_csv(client.get(reverse("assets:export") + "?category=laptops&status=deployed"))
+    assert [r["tag"] for r in rows] == [deployed.tag]
+    rows = read_csv(client.get(reverse("assets:export") + "?q=pixel"))
+    assert [r["name"] for r in rows] == ["Pixel"]
+    rows = read_csv(client.get(reverse("assets:export") + "?ordering=-name&category=laptops"))
+    assert [r["name"] for r in rows] == ["ThinkPad", "MacBook"]
+
+
+def test_an_unreadable_filter_exports_nothing_rather_than_everything(client):
+    make_asset("in_stock")
+    client.force_login(make_user("it"))
+    rows = read_csv(client.get(reverse("assets:export") + "?category=no-such-category"))
+    assert rows == []
+
+
+def test_an_employee_exports_only_what_they_hold(client):
+    person = make_user("employee")
+    mine = make_asset("deployed", holder=person)
+    make_asset("deployed")
+    make_asset("in_stock")
+    client.force_login(person)
+    rows = read_csv(client.get(reverse("assets:export")))
+    assert [r["tag"] for r in rows] == [mine.tag]
+    assert rows[0]["holder"] == (person.get_full_name() or person.get_username())
+
+
+def test_a_manager_exports_only_their_scope(client):
+    team = DepartmentFactory(name="Design", slug="design")
+    other = DepartmentFactory(name="Sales", slug="sales")
+    manager = make_user("manager", department=team)
+    member = make_user("employee", department=team)
+    outsider = make_user("employee", department=other)
+    held_by_member = make_asset("deployed", holder=member)
+    owned = make_asset("in_stock", department=team)
+    make_asset("deployed", holder=outsider)
+    make_asset("in_stock", department=other)
+    client.force_login(manager)
+    rows = read_csv(client.get(reverse("assets:export")))
+    assert {r["tag"] for r in rows} == {held_by_member.tag, owned.tag}
+    # And a filter narrows the scope, never widens it.
+    rows = read_csv(client.get(reverse("assets:export") + "?department=" + str(other.pk)))
+    assert rows == []
+
+
+def test_register_export_neutralises_formulas(client):
+    make_asset("in_stock", name='=HYPERLINK("http://evil")', notes="+cmd|' /C calc'!A0")
+    make_asset("in_stock", name="@SUM(1+1)", serial_number="-2+3")
+    client.force_login(make_user("it"))
+    rows = read_csv(client.get(reverse("assets:export") + "?ordering=name"))
+    for row in rows:
+        for value in row.values():
+            assert not value.startswith(("=", "+", "-", "@", "\t", "\r")), value
+    names = {r["name"] for r in rows}
+    assert '\'=HYPERLINK("http://evil")' in names
+    assert "'@SUM(1+1)" in names
+
+
+def test_register_page_links_to_the_export_with_its_filters(client):
+    client.force_login(make_user("it"))
+    response = client.get(reverse("assets:list") + "?status=in_stock&page=2")
+    html = response.content.decode()
+    assert reverse("assets:export") + "?status=in_stock" in html
+    assert "Export CSV" in html
+
+
+def test_export_requires_login(client):
+    response = client.get(reverse("assets:export"))
+    assert response.status_code == 302
+
+
+ROWS = 100_000
+
+
+def test_a_100k_asset_export_streams_in_under_100_mb(client):
+    category = CategoryFactory(name="Laptops", slug="laptops")
+    location = LocationFactory(name="Warehouse")
+    Asset.objects.bulk_create(
+        (
+            Asset(
+                tag=f"BULK-{i:06d}",
+                name=f"Laptop {i}",
+                status=AssetStatus.IN_STOCK,
+                category=category,
+                location=location,
+                serial_number=f"SN{i:06d}",
+            )
+            for i in range(ROWS)
+        ),
+        batch_size=5000,
+    )
+    client.force_login(make_user("it"))
+    started = time.monotonic()
+    tracemalloc.start()
+    try:
+        response = client.get(reverse("assets:export"))
+        assert response.streaming
+        lines = 0
+        for chunk in response.streaming_content:
+            lines += chunk.count(b"\n")
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    elapsed = time.monotonic() - started
+    assert lines == ROWS + 1  # the header and one line per asset
+    assert peak < 100 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB"
+    print(f"100k export: peak {peak / 1024 / 1024:.1f} MB in {elapsed:.1f} s")
