@@ -1,12 +1,14 @@
 from django.urls import path
 
 from . import views
+from .views.export import request_export
 
 app_name = "requests_app"
 
 urlpatterns = [
     path("", views.RequestListView.as_view(), name="list"),
     path("new/", views.RequestCreateView.as_view(), name="create"),
+    path("export.csv", request_export, name="export"),
     path("approvals/", views.ApprovalsView.as_view(), name="approvals"),
     path("<int:pk>/", views.RequestDetailView.as_view(), name="detail"),
     path("<int:pk>/approve/", views.ApproveView.as_view(), name="approve"),

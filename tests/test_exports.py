@@ -190,3 +190,55 @@ def test_a_100k_asset_export_streams_in_under_100_mb(client):
     assert lines == ROWS + 1  # the header and one line per asset
     assert peak < 100 * 1024 * 1024, f"peak {peak / 1024 / 1024:.1f} MB"
     print(f"100k export: peak {peak / 1024 / 1024:.1f} MB in {elapsed:.1f} s")
+
+
+# --- the requests list ----------------------------------------------------------------------
+
+
+def test_requests_export_honours_scope_filters_and_visibility(client):
+    from tests.request_factories import make_request, make_team
+
+    team = make_team()
+    outsider = make_user("employee", department=DepartmentFactory(name="Sales", slug="sales"))
+    own = make_request(team, justification="=cmd|' /C calc'!A0")
+    colleague = make_request(team, actor=team.colleague)
+    theirs = make_request(team, actor=outsider)
+    url = reverse("requests_app:export")
+
+    client.force_login(team.employee)
+    rows = read_csv(client.get(url))
+    assert list(rows[0]) == [
+        "id",
+        "created_at",
+        "status",
+        "requester",
+        "for",
+        "department",
+        "category",
+        "model",
+        "quantity",
+        "estimated_cost",
+        "needed_by",
+        "justification",
+    ]
+    assert [int(r["id"]) for r in rows] == [own.pk]
+    assert rows[0]["justification"] == "'=cmd|' /C calc'!A0"
+    # Asking for a wider tab than the person may see falls back to their own.
+    assert [int(r["id"]) for r in read_csv(client.get(url + "?scope=all"))] == [own.pk]
+
+    client.force_login(team.manager)
+    rows = read_csv(client.get(url + "?scope=departments"))
+    assert {int(r["id"]) for r in rows} == {own.pk, colleague.pk}
+
+    client.force_login(team.it)
+    rows = read_csv(client.get(url + "?scope=all"))
+    assert {int(r["id"]) for r in rows} == {own.pk, colleague.pk, theirs.pk}
+    rows = read_csv(client.get(url + f"?scope=all&department={team.department.pk}"))
+    assert {int(r["id"]) for r in rows} == {own.pk, colleague.pk}
+    assert read_csv(client.get(url + "?scope=all&status=rejected")) == []
+
+
+def test_requests_page_links_to_the_export_with_its_filters(client):
+    client.force_login(make_user("it"))
+    html = client.get(reverse("requests_app:list") + "?scope=all&status=submitted").content
+    assert reverse("requests_app:export") + "?scope=all&amp;status=submitted" in html.decode()
