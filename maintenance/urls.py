@@ -7,11 +7,13 @@ and /maintenance/due/: keep those paths.
 from django.urls import path
 
 from . import views
+from .views.export import license_export, record_export
 
 app_name = "maintenance"
 
 urlpatterns = [
     path("maintenance/", views.RecordListView.as_view(), name="list"),
+    path("maintenance/export.csv", record_export, name="export"),
     path("maintenance/log/", views.LogWorkView.as_view(), name="log"),
     path("maintenance/due/", views.DueView.as_view(), name="due"),
     path("maintenance/warranties/", views.WarrantiesView.as_view(), name="warranties"),
@@ -26,6 +28,7 @@ urlpatterns = [
     path("maintenance/<int:pk>/", views.RecordDetailView.as_view(), name="detail"),
     path("maintenance/<int:pk>/edit/", views.RecordEditView.as_view(), name="edit"),
     path("licenses/", views.LicenseListView.as_view(), name="licenses"),
+    path("licenses/export.csv", license_export, name="licenses-export"),
     path("licenses/new/", views.LicenseFormView.as_view(), name="license-new"),
     path("licenses/orphaned/", views.OrphanedSeatsView.as_view(), name="licenses-orphaned"),
     path("licenses/<int:pk>/", views.LicenseDetailView.as_view(), name="license"),

@@ -242,3 +242,68 @@ def test_requests_page_links_to_the_export_with_its_filters(client):
     client.force_login(make_user("it"))
     html = client.get(reverse("requests_app:list") + "?scope=all&status=submitted").content
     assert reverse("requests_app:export") + "?scope=all&amp;status=submitted" in html.decode()
+
+
+# --- maintenance records and licences -------------------------------------------------------
+
+
+def test_maintenance_export_honours_filters_and_visibility(client):
+    from maintenance import services as maintenance
+    from tests.factories import it_robot
+
+    person = make_user("employee")
+    mine = make_asset("deployed", holder=person)
+    other = make_asset("in_stock")
+    own_work = maintenance.log_work(mine, actor=it_robot(), title="@SUM(A1)", supplier="Fixit Ltd")
+    other_work = maintenance.log_work(other, actor=it_robot(), title="Battery", supplier="Acme")
+    url = reverse("maintenance:export")
+
+    client.force_login(person)
+    rows = read_csv(client.get(url))
+    assert [r["reference"] for r in rows] == [own_work.reference]
+    assert rows[0]["asset_tag"] == mine.tag
+    assert rows[0]["title"] == "'@SUM(A1)"
+    assert list(rows[0])[:5] == ["reference", "asset_tag", "asset_name", "kind", "title"]
+
+    client.force_login(make_user("it"))
+    rows = read_csv(client.get(url))
+    assert {r["reference"] for r in rows} == {own_work.reference, other_work.reference}
+    rows = read_csv(client.get(url + "?supplier=acme"))
+    assert [r["reference"] for r in rows] == [other_work.reference]
+
+
+def test_licence_export_honours_filters_visibility_and_never_has_keys(client):
+    from maintenance import licenses
+    from tests.factories import it_robot
+
+    person = make_user("employee")
+    cad = licenses.create_license(actor=it_robot(), product="CAD Suite", seats=2, key="SECRET-1")
+    licenses.create_license(actor=it_robot(), product="=Office", seats=5, key="SECRET-2")
+    licenses.assign_seat(cad, actor=it_robot(), user=person)
+    url = reverse("maintenance:licenses-export")
+
+    client.force_login(person)
+    response = client.get(url)
+    text = b"".join(response.streaming_content).decode()
+    assert "SECRET" not in text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [r["product"] for r in rows] == ["CAD Suite"]
+    assert rows[0]["seats_used"] == "1"
+    assert "key" not in rows[0]
+
+    client.force_login(make_user("it"))
+    response = client.get(url)
+    text = b"".join(response.streaming_content).decode()
+    assert "SECRET" not in text
+    rows = list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
+    assert [r["product"] for r in rows] == ["'=Office", "CAD Suite"]
+    rows = read_csv(client.get(url + "?q=cad"))
+    assert [r["product"] for r in rows] == ["CAD Suite"]
+
+
+def test_maintenance_and_licence_pages_link_to_their_exports(client):
+    client.force_login(make_user("it"))
+    html = client.get(reverse("maintenance:list") + "?supplier=acme").content.decode()
+    assert reverse("maintenance:export") + "?supplier=acme" in html
+    html = client.get(reverse("maintenance:licenses") + "?q=cad").content.decode()
+    assert reverse("maintenance:licenses-export") + "?q=cad" in html
