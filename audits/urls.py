@@ -3,11 +3,13 @@
 from django.urls import path
 
 from .views import sessions, tags
+from .views.export import audit_export
 
 app_name = "audits"
 
 urlpatterns = [
     path("", sessions.AuditListView.as_view(), name="list"),
+    path("export.csv", audit_export, name="export"),
     path("new/", sessions.AuditCreateView.as_view(), name="create"),
     path("overdue/", sessions.OverdueView.as_view(), name="overdue"),
     path("<int:pk>/", sessions.AuditDetailView.as_view(), name="detail"),

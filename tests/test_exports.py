@@ -307,3 +307,39 @@ def test_maintenance_and_licence_pages_link_to_their_exports(client):
     assert reverse("maintenance:export") + "?supplier=acme" in html
     html = client.get(reverse("maintenance:licenses") + "?q=cad").content.decode()
     assert reverse("maintenance:licenses-export") + "?q=cad" in html
+
+
+# --- audits ---------------------------------------------------------------------------------
+
+
+def test_audit_export_lists_open_then_closed_and_is_refused_without_the_permission(client):
+    from audits import services as audits
+
+    site = LocationFactory(name="HQ")
+    room = LocationFactory(name="Room 101", parent=site)
+    make_asset("in_stock", location=room)
+    auditor = make_user("auditor")
+    closed = audits.start_audit(actor=auditor, location=room, notes="-2+3")
+    audits.close_audit(closed, actor=auditor)
+    still_open = audits.start_audit(actor=auditor, location=site)
+    url = reverse("audits:export")
+
+    client.force_login(make_user("employee"))
+    assert client.get(url).status_code == 403
+    client.force_login(make_user("manager"))
+    assert client.get(url).status_code == 403
+
+    client.force_login(auditor)
+    rows = read_csv(client.get(url))
+    assert [int(r["id"]) for r in rows] == [still_open.pk, closed.pk]
+    assert list(rows[0])[:3] == ["id", "status", "location"]
+    assert rows[0]["location"] == "HQ"
+    assert rows[1]["location"] == "HQ › Room 101"
+    assert rows[1]["missing"] == "1"
+    assert rows[1]["notes"] == "'-2+3"
+
+
+def test_audit_list_links_to_its_export(client):
+    client.force_login(make_user("auditor"))
+    html = client.get(reverse("audits:list")).content.decode()
+    assert reverse("audits:export") in html
