@@ -8,7 +8,10 @@ import time
 import tracemalloc
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from assets.choices import AssetStatus
 from assets.models import Asset
@@ -90,6 +93,38 @@ def test_register_export_honours_the_register_filters(client):
     assert [r["name"] for r in rows] == ["Pixel"]
     rows = read_csv(client.get(reverse("assets:export") + "?ordering=-name&category=laptops"))
     assert [r["name"] for r in rows] == ["ThinkPad", "MacBook"]
+
+
+def test_register_export_follows_as_of_and_refuses_a_future_day(client):
+    asset = make_asset("in_stock", location=LocationFactory(name="HQ"))
+    client.force_login(make_user("it"))
+    today = timezone.localdate().isoformat()
+    response = client.get(reverse("assets:export") + "?as_of=" + today)
+    assert f'filename="assets-as-of-{today}-' in response["Content-Disposition"]
+    rows = read_csv(response)
+    assert [(r["tag"], r["location"]) for r in rows] == [(asset.tag, "HQ")]
+    assert read_csv(client.get(reverse("assets:export") + "?as_of=2999-01-01")) == []
+
+
+def test_register_export_costs_the_same_queries_for_more_rows(client):
+    site = LocationFactory(name="HQ")
+    room = LocationFactory(name="Room 101", parent=LocationFactory(name="Floor 1", parent=site))
+    client.force_login(make_user("it"))
+
+    def queries() -> int:
+        with CaptureQueriesContext(connection) as captured:
+            read_csv(client.get(reverse("assets:export")))
+        return len(captured)
+
+    make_asset("deployed", location=room, department=DepartmentFactory(), holder=room)
+    first = queries()
+    for _ in range(3):
+        make_asset("deployed", location=room, department=DepartmentFactory(), holder=room)
+        make_asset("deployed", location=room, holder=DepartmentFactory())
+        make_asset("deployed", location=room)
+    assert queries() == first
+    rows = read_csv(client.get(reverse("assets:export") + "?holder=&ordering=tag"))
+    assert rows[0]["holder"] == "HQ › Floor 1 › Room 101"
 
 
 def test_an_unreadable_filter_exports_nothing_rather_than_everything(client):

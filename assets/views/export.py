@@ -12,7 +12,7 @@ from typing import Any
 
 from django.http import HttpRequest, StreamingHttpResponse
 
-from ..csv_export import Column, dated, holder_name, stream_csv
+from ..csv_export import Column, dated, stream_csv
 from ..models import Location
 from .register import AssetListView
 
@@ -46,6 +46,17 @@ def register_columns(paths: dict[int, str]) -> list[Column]:
 
         return get
 
+    def holder(asset: Any) -> str:
+        # As ``csv_export.holder_name``, but a location's path from the table, not its parents.
+        if asset.assigned_user_id:
+            user = asset.assigned_user
+            return user.get_full_name() or user.get_username()
+        if asset.assigned_location_id:
+            return paths.get(asset.assigned_location_id, "")
+        if asset.assigned_department_id:
+            return asset.assigned_department.name
+        return ""
+
     return [
         ("tag", lambda a: a.tag),
         ("name", lambda a: a.name),
@@ -56,7 +67,7 @@ def register_columns(paths: dict[int, str]) -> list[Column]:
         ("serial_number", lambda a: a.serial_number),
         ("location", lambda a: paths.get(a.location_id, "") if a.location_id else ""),
         ("department", related("department")),
-        ("holder", holder_name),
+        ("holder", holder),
         ("purchase_date", lambda a: a.purchase_date),
         ("purchase_cost", lambda a: a.purchase_cost),
         ("vendor", related("vendor")),
