@@ -65,5 +65,6 @@ urlpatterns = [
     path("people/", include("assets.api.urls_people")),
     path("reservations/", include("assets.api.urls_reservations")),
     path("reports/", include("assets.api.urls_reports")),
+    path("imports/", include("assets.api.urls_imports")),
     *router.urls,
 ]
