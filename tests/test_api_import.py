@@ -45,7 +45,8 @@ def test_thousand_rows_three_bad(it_api, laptops):
     dry = upload(it_api, data, "?dry_run=1&create=1")
     assert dry.status_code == 200
     body = dry.json()
-    assert (body["rows"], body["created"], body["updated"]) == (1000, 0, 0)
+    # The good rows: what the import does with skip_bad=1, or once the bad ones are fixed.
+    assert (body["rows"], body["created"], body["updated"]) == (1000, 997, 0)
     assert [(e["row"], e["column"]) for e in body["errors"]] == [
         (5, "Purchase Date"),
         (42, "Cost"),

@@ -308,3 +308,14 @@ def test_speed(it, laptops, size, capsys):
     assert dry.created == applied.created == size
     with capsys.disabled():
         print(f"\nimport {size} rows: dry run {dry_time:.1f}s, apply {apply_time:.1f}s")
+
+
+def test_dry_run_catches_what_the_lifecycle_would_refuse(it, laptops):
+    make_user("employee", username="gone", is_active=False)
+    missing = make_asset("missing", category=laptops, tag="MIS-1")
+    LocationFactory(name="Annex")
+    data = b"Asset Tag,Category,Username,Location\nNEW-1,Laptops,gone,\nMIS-1,Laptops,,Annex\n"
+    report = service.import_assets(data, actor=it, dry_run=True)
+    assert [(e["row"], e["column"]) for e in report.errors] == [(2, "Username"), (3, "Location")]
+    assert "inactive" in report.errors[0]["message"]
+    assert missing.tag in report.errors[1]["message"]
