@@ -319,3 +319,15 @@ def test_dry_run_catches_what_the_lifecycle_would_refuse(it, laptops):
     assert [(e["row"], e["column"]) for e in report.errors] == [(2, "Username"), (3, "Location")]
     assert "inactive" in report.errors[0]["message"]
     assert missing.tag in report.errors[1]["message"]
+
+
+def test_holder_named_by_full_name_only(it, laptops):
+    carol = make_user("employee", username="c.w", first_name="Carol", last_name="White")
+    make_user("employee", username="d1", first_name="Dan", last_name="Brown")
+    make_user("employee", username="d2", first_name="Dan", last_name="Brown")
+    data = b"Category,Checked Out To\nLaptops,carol  white\nLaptops,Dan Brown\n"
+    report = service.import_assets(data, actor=it, dry_run=True, create=True)
+    assert [(e["row"], e["column"]) for e in report.errors] == [(3, "Checked Out To")]
+    report = service.import_assets(data, actor=it, create=True, skip_bad=True)
+    assert report.created == 1
+    assert Asset.objects.get().assigned_user == carol

@@ -18,7 +18,8 @@ from typing import Any
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.db.models.functions import Lower
+from django.db.models import Value
+from django.db.models.functions import Concat, Lower
 from django.utils.text import slugify
 
 from itam.errors import Conflict
@@ -147,6 +148,11 @@ class _Lookups:
         self.by_email: dict[str, Any] = {}
         for u in User.objects.annotate(k=Lower("email")).filter(k__in=people).order_by("pk"):
             self.by_email.setdefault(u.email.lower(), u)
+        self.by_full_name: dict[str, list[Any]] = {}
+        for u in User.objects.annotate(
+            k=Lower(Concat("first_name", Value(" "), "last_name"))
+        ).filter(k__in=values["full_name"]):
+            self.by_full_name.setdefault(u.get_full_name().lower(), []).append(u)
         self.assets_by_tag = {
             a.tag.lower(): a
             for a in Asset.objects.annotate(k=Lower("tag")).filter(k__in=values["tag"])
@@ -206,6 +212,7 @@ def import_assets(
             "person",
             "tag",
             "serial_number",
+            "full_name",
         )
     }
     for _, row in rows:
@@ -220,6 +227,12 @@ def import_assets(
             value = _cell(row, indexes, name)
             if value:
                 values["person"].add(value.lower())
+        full = _cell(row, indexes, "full_name") or " ".join(
+            p for p in (_cell(row, indexes, "first_name"), _cell(row, indexes, "last_name")) if p
+        )
+        for value in (full, _cell(row, indexes, "checked_out_to")):
+            if value:
+                values["full_name"].add(_key(value))
     lookups = _Lookups(values)
 
     checker = _RowChecker(lookups, indexes, create=create)
@@ -510,6 +523,16 @@ class _RowChecker:
                 break
         if found is None and named:
             found = look.by_username.get(named.lower()) or look.by_email.get(named.lower())
+        if found is None and not (username or email):
+            # Snipe-IT's export names the holder by full name only.
+            same = look.by_full_name.get(_key(full or named), [])
+            if len(same) > 1:
+                raise RowError(
+                    "checked_out_to",
+                    f"{len(same)} people are called “{full or named}”: add their Username or "
+                    "Email column.",
+                )
+            found = same[0] if same else None
         if found is not None:
             if not found.is_active:
                 raise RowError(
