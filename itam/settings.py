@@ -187,6 +187,8 @@ FILE_UPLOAD_DIRECTORY_PERMISSIONS = 0o750
 ITAM_ORGANISATION = env.str("ITAM_ORGANISATION", default="ITAM")
 # A retirement candidate when its maintenance so far costs more than this share of its price.
 ITAM_REPAIR_SHARE = Decimal(env.str("ITAM_REPAIR_SHARE", default="0.5"))
+# CSV imports: whether 03/04/2025 is 3 April (day first, the default) or March 4.
+ITAM_IMPORT_DAY_FIRST = env.bool("ITAM_IMPORT_DAY_FIRST", default=True)
 
 
 def _mailer_from_url(url: str) -> dict:
