@@ -18,7 +18,7 @@ from .. import services
 from ..choices import AuditStatus
 from ..models import AuditLine, AuditScan
 from ..services import Places
-from .sessions import _audits, _count
+from .sessions import audits_for, count_of
 
 CHUNK_SIZE = 2000
 
@@ -48,9 +48,9 @@ def audit_columns(places: Places) -> list[Column]:
 
 def audit_rows(request: HttpRequest) -> Iterator[Any]:
     """Open audits (soonest due first), then closed ones (latest first), as the list shows."""
-    scans = _count(AuditScan.objects.filter(session=OuterRef("pk")))
-    missing = _count(AuditLine.objects.filter(session=OuterRef("pk"), outcome="missing"))
-    base = _audits(request).annotate(scan_count=scans, missing_count=missing)
+    scans = count_of(AuditScan.objects.filter(session=OuterRef("pk")))
+    missing = count_of(AuditLine.objects.filter(session=OuterRef("pk"), outcome="missing"))
+    base = audits_for(request).annotate(scan_count=scans, missing_count=missing)
     open_audits = base.filter(status=AuditStatus.OPEN).order_by(
         F("due_date").asc(nulls_last=True), "created_at", "pk"
     )

@@ -100,17 +100,17 @@ def not_from_another_site(request: HttpRequest) -> bool:
     return request.headers.get("Sec-Fetch-Site", "none").lower() in ("none", "same-origin")
 
 
-def _audits(request: HttpRequest) -> QuerySet:
+def audits_for(request: HttpRequest) -> QuerySet:
     return services.visible_audits(request.user).select_related(
         "location", "category", "auditor", "created_by", "closed_by"
     )
 
 
 def _audit_or_404(request: HttpRequest, pk: int) -> AuditSession:
-    return get_object_or_404(_audits(request), pk=pk)
+    return get_object_or_404(audits_for(request), pk=pk)
 
 
-def _count(queryset: QuerySet) -> Coalesce:
+def count_of(queryset: QuerySet) -> Coalesce:
     """A correlated COUNT(*) of ``queryset`` (already filtered on ``session=OuterRef("pk")``)."""
     counted = queryset.order_by().values("session").annotate(n=Count("pk")).values("n")
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
@@ -152,14 +152,14 @@ class AuditListView(AuditView):
     """``/audits/``: open audits first with their progress, then closed ones (paginated)."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        scans = _count(AuditScan.objects.filter(session=OuterRef("pk")))
-        base = _audits(request).annotate(scan_count=scans)
+        scans = count_of(AuditScan.objects.filter(session=OuterRef("pk")))
+        base = audits_for(request).annotate(scan_count=scans)
         open_audits = list(
             base.filter(status=AuditStatus.OPEN).order_by(
                 F("due_date").asc(nulls_last=True), "created_at", "pk"
             )
         )
-        missing = _count(AuditLine.objects.filter(session=OuterRef("pk"), outcome="missing"))
+        missing = count_of(AuditLine.objects.filter(session=OuterRef("pk"), outcome="missing"))
         closed = (
             base.filter(status=AuditStatus.CLOSED)
             .annotate(missing_count=missing)
@@ -234,7 +234,7 @@ class AuditCreateView(AuditView):
     ) -> HttpResponse:
         open_audit = None
         if conflict is not None:
-            open_audit = _audits(self.request).filter(pk=conflict.details.get("audit")).first()
+            open_audit = audits_for(self.request).filter(pk=conflict.details.get("audit")).first()
         context = {
             "form": form,
             "conflict": conflict,
@@ -629,7 +629,7 @@ def scan_by_link(request: HttpRequest, tag: str) -> HttpResponse | None:
     user = request.user
     if not active or not user.has_perm(services.SCAN):
         return None
-    audit = _audits(request).filter(pk=active, status=AuditStatus.OPEN).first()
+    audit = audits_for(request).filter(pk=active, status=AuditStatus.OPEN).first()
     if audit is None:
         request.session.pop(ACTIVE_AUDIT, None)
         return None

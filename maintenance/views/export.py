@@ -1,6 +1,6 @@
 """The maintenance records and licence lists as CSV downloads, for the same query string.
 
-Each builds its rows the way its list page does (same visibility function, filterset and order),
+Each takes its rows from its list page's own query (same visibility function, filterset and order),
 streams them in chunks with formula-safe cells, and never exports a licence key.
 """
 
@@ -8,16 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import ExpressionWrapper, F, FloatField, QuerySet
 from django.http import HttpRequest, StreamingHttpResponse
 from django.utils import timezone
 
 from assets.csv_export import Column, dated, stream_csv
 
-from .. import services
-from ..forms import LICENSE_ORDERINGS, LicenseFilterSet, RecordFilterSet, open_first
-from ..models import MaintenanceRecord, SoftwareLicense
-from .licenses import licenses_for
+from .licenses import license_rows
+from .records import record_rows
 
 
 def _person(user: Any) -> str:
@@ -44,21 +41,10 @@ RECORD_COLUMNS: list[Column] = [
 ]
 
 
-def record_rows(request: HttpRequest) -> QuerySet:
-    """What ``/maintenance/`` lists for this query string (nothing when a filter is unreadable)."""
-    base = services.visible_records(
-        request.user,
-        MaintenanceRecord.objects.select_related("asset", "opened_by", "closed_by"),
-    )
-    filterset = RecordFilterSet(request.GET or None, queryset=base)
-    if filterset.is_bound and not filterset.is_valid():
-        return base.none()
-    return open_first(filterset.qs)
-
-
 def record_export(request: HttpRequest) -> StreamingHttpResponse:
     """``GET /maintenance/export.csv?<filters>``: the maintenance records list as a CSV."""
-    return stream_csv(dated("maintenance"), RECORD_COLUMNS, record_rows(request))
+    _, rows = record_rows(request, "opened_by", "closed_by")
+    return stream_csv(dated("maintenance"), RECORD_COLUMNS, rows)
 
 
 def license_columns(today: Any) -> list[Column]:
@@ -78,21 +64,8 @@ def license_columns(today: Any) -> list[Column]:
     ]
 
 
-def license_rows(request: HttpRequest) -> QuerySet:
-    """What ``/licenses/`` lists for this query string, in its order."""
-    base = licenses_for(request, SoftwareLicense.objects.select_related("vendor", "owner"))
-    filterset = LicenseFilterSet(request.GET or None, queryset=base)
-    if filterset.is_bound and not filterset.is_valid():
-        return base.none()
-    ordering = "product"
-    if filterset.is_bound:
-        ordering = filterset.form.cleaned_data.get("ordering") or "product"
-    return filterset.qs.annotate(
-        share=ExpressionWrapper(F("seats_used") * 100.0 / F("seats"), output_field=FloatField())
-    ).order_by(*LICENSE_ORDERINGS.get(ordering, LICENSE_ORDERINGS["product"]))
-
-
 def license_export(request: HttpRequest) -> StreamingHttpResponse:
     """``GET /licenses/export.csv?<filters>``: the licence list as a CSV (never the keys)."""
     today = timezone.localdate()
-    return stream_csv(dated("licenses"), license_columns(today), license_rows(request))
+    _, rows = license_rows(request, "owner")
+    return stream_csv(dated("licenses"), license_columns(today), rows)

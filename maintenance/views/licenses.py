@@ -79,25 +79,28 @@ def decorate(license: SoftwareLicense, today) -> SoftwareLicense:
     return license
 
 
+def license_rows(request: HttpRequest, *related: str) -> tuple[LicenseFilterSet, QuerySet]:
+    """What ``/licenses/`` lists for this query string, in its order (the page and its CSV export
+    share it); no rows when a filter is unreadable."""
+    base = licenses_for(request, SoftwareLicense.objects.select_related("vendor", *related))
+    filterset = LicenseFilterSet(request.GET or None, queryset=base)
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, base.none()
+    ordering = "product"
+    if filterset.is_bound:
+        ordering = filterset.form.cleaned_data.get("ordering") or "product"
+    return filterset, filterset.qs.annotate(
+        share=ExpressionWrapper(F("seats_used") * 100.0 / F("seats"), output_field=FloatField())
+    ).order_by(*LICENSE_ORDERINGS.get(ordering, LICENSE_ORDERINGS["product"]))
+
+
 class LicenseListView(View):
     """``/licenses/``: every licence this person may see, with utilisation and expiry."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
         user = request.user
-        base = licenses_for(request, SoftwareLicense.objects.select_related("vendor"))
-        filterset = LicenseFilterSet(request.GET or None, queryset=base)
+        filterset, rows = license_rows(request)
         filter_errors = filterset.is_bound and not filterset.is_valid()
-        ordering = "product"
-        if filter_errors:
-            rows = base.none()
-        else:
-            if filterset.is_bound:
-                ordering = filterset.form.cleaned_data.get("ordering") or "product"
-            rows = filterset.qs.annotate(
-                share=ExpressionWrapper(
-                    F("seats_used") * 100.0 / F("seats"), output_field=FloatField()
-                )
-            ).order_by(*LICENSE_ORDERINGS.get(ordering, LICENSE_ORDERINGS["product"]))
         page = paginate(request, rows)
         today = timezone.localdate()
         for license in page.object_list:

@@ -6,7 +6,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Q, QuerySet, Sum
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.shortcuts import get_object_or_404, render
 from django.views import View
@@ -49,16 +49,24 @@ def maintenance_tabs(request: HttpRequest, current: str) -> list[dict]:
     return [{"name": name, "label": label, "current": name == current} for name, label in tabs]
 
 
+def record_rows(request: HttpRequest, *related: str) -> tuple[RecordFilterSet, QuerySet]:
+    """What ``/maintenance/`` lists for this query string, open work first (the page and its CSV
+    export share it); no rows when a filter is unreadable."""
+    base = services.visible_records(
+        request.user, MaintenanceRecord.objects.select_related("asset", *related)
+    )
+    filterset = RecordFilterSet(request.GET or None, queryset=base)
+    if filterset.is_bound and not filterset.is_valid():
+        return filterset, base.none()
+    return filterset, open_first(filterset.qs)
+
+
 class RecordListView(View):
     """``/maintenance/``: every piece of work this person may see, open work first."""
 
     def get(self, request: HttpRequest) -> HttpResponse:
-        base = services.visible_records(
-            request.user, MaintenanceRecord.objects.select_related("asset")
-        )
-        filterset = RecordFilterSet(request.GET or None, queryset=base)
+        filterset, rows = record_rows(request)
         filter_errors = filterset.is_bound and not filterset.is_valid()
-        rows = base.none() if filter_errors else open_first(filterset.qs)
         page = paginate(request, rows)
         totals = (
             {"spent": None, "open": 0}
