@@ -18,13 +18,12 @@ from django.urls import reverse
 from django.utils.http import urlencode
 
 from assets.choices import ACTIVE_STATUSES, STATUS_COLOURS, AssetStatus
-from assets.models import Asset
 from audits import services as audit_services
 from audits.choices import AuditStatus
 from audits.models import AuditSession
 from maintenance.licenses import visible_licenses
 from maintenance.models import SoftwareLicense
-from requests_app.budgets import fiscal_year_bounds, fiscal_year_label, fiscal_year_of
+from requests_app.budgets import fiscal_year_label, fiscal_year_of, spent_assets
 from requests_app.templatetags.request_tags import money
 
 from .charts import OTHER_COLOUR, PALETTE, Bar, Chart, bar_chart, donut_chart
@@ -210,10 +209,7 @@ def spend_by_department(
     if not sees_all and not managed:
         return None
     fiscal_year = fiscal_year_of(today)
-    start, end = fiscal_year_bounds(fiscal_year)
-    bought = Asset.objects.filter(
-        purchase_date__range=(start, end), purchase_cost__isnull=False
-    ).exclude(status=AssetStatus.ON_ORDER)
+    bought = spent_assets(fiscal_year)
     if not sees_all:
         bought = bought.filter(department_id__in=[pk for pk, _ in managed])
     rows = list(

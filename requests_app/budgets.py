@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 
 from django.conf import settings
-from django.db.models import DecimalField, F, Q, Sum, Value
+from django.db.models import DecimalField, F, Q, QuerySet, Sum, Value
 from django.db.models.functions import Coalesce
 from django.utils import timezone
 
@@ -137,12 +137,17 @@ def committed_for(department: Department) -> Decimal:
     return from_requests + _sum(still_to_arrive, F("line__unit_cost"))
 
 
-def spent_for(department: Department, fiscal_year: int) -> Decimal:
+def spent_assets(fiscal_year: int) -> QuerySet:
+    """What counts as spent in a fiscal year: assets bought in it with a cost, not still on order
+    (the budgets and the dashboard's spend by department both read it)."""
     start, end = fiscal_year_bounds(fiscal_year)
-    bought = Asset.objects.filter(
-        department=department, purchase_date__range=(start, end), purchase_cost__isnull=False
+    return Asset.objects.filter(
+        purchase_date__range=(start, end), purchase_cost__isnull=False
     ).exclude(status=AssetStatus.ON_ORDER)
-    return _sum(bought, "purchase_cost")
+
+
+def spent_for(department: Department, fiscal_year: int) -> Decimal:
+    return _sum(spent_assets(fiscal_year).filter(department=department), "purchase_cost")
 
 
 def budget_summary(department: Department, fiscal_year: int | None = None) -> BudgetSummary:
