@@ -55,16 +55,46 @@ def normalise(header: str) -> str:
     return re.sub(r"[\s_]+", " ", header.strip().lower())
 
 
-_LOOKUP = {normalise(alias): field for field, aliases in ALIASES.items() for alias in aliases}
+def alias_lookup(aliases: dict[str, tuple[str, ...]]) -> dict[str, str]:
+    """Normalised spelling -> field, for one kind of import."""
+    return {normalise(alias): field for field, spellings in aliases.items() for alias in spellings}
 
 
-def map_header(header: list[str]) -> tuple[dict[str, int], dict[str, str], list[str]]:
-    """Field -> column index, field -> the file's own column title, and warnings for the rest."""
+_LOOKUP = alias_lookup(ALIASES)
+
+# In a user's mapping, this value means "ignore this column".
+IGNORE = ""
+
+
+def map_header(
+    header: list[str],
+    mapping: dict[str, str] | None = None,
+    *,
+    lookup: dict[str, str] | None = None,
+) -> tuple[dict[str, int], dict[str, str], list[str]]:
+    """Field -> column index, field -> the file's own column title, and warnings for the rest.
+
+    ``mapping`` (file column title -> field, or ``IGNORE``) is what a person chose on the upload
+    page; it wins over the known spellings (``lookup``, the asset columns by default). A mapping
+    naming a field the kind does not have is the caller's bug, not the file's: it raises.
+    """
+    lookup = _LOOKUP if lookup is None else lookup
+    known_fields = set(lookup.values())
+    chosen = {normalise(title): field for title, field in (mapping or {}).items()}
+    unknown = {f for f in chosen.values() if f != IGNORE and f not in known_fields}
+    if unknown:
+        raise ValueError(f"Unknown import field(s): {', '.join(sorted(unknown))}")
     indexes: dict[str, int] = {}
     titles: dict[str, str] = {}
     warnings: list[str] = []
     for index, title in enumerate(header):
-        field = _LOOKUP.get(normalise(title))
+        key = normalise(title)
+        if key in chosen:
+            field = chosen[key] or None
+            if field is None:
+                continue  # the person chose to ignore it: no warning
+        else:
+            field = lookup.get(key)
         if field is None:
             if title.strip():
                 warnings.append(f"Column “{title.strip()}” is not known and was ignored.")

@@ -182,13 +182,17 @@ def import_assets(
     dry_run: bool = False,
     create: bool = False,
     skip_bad: bool = False,
+    mapping: dict[str, str] | None = None,
 ) -> ImportReport:
     """Check (and unless ``dry_run``, write) every row; raises ``FileRefused`` for an unreadable
-    file and ``PermissionDenied`` for anyone who may not both add and change assets."""
+    file and ``PermissionDenied`` for anyone who may not both add and change assets.
+
+    ``mapping``: file column title -> field (``columns.IGNORE`` to skip it), from the upload page.
+    """
     if not (actor.has_perm("assets.add_asset") and actor.has_perm("assets.change_asset")):
         raise PermissionDenied("Importing assets is for IT staff.")
     header, raw_rows = read_rows(data)
-    indexes, titles, warnings = map_header(header)
+    indexes, titles, warnings = map_header(header, mapping)
     report = ImportReport(dry_run=dry_run, warnings=warnings)
     if not indexes:
         raise FileRefused("None of the columns is known: is the first row the header?")
