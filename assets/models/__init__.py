@@ -1,6 +1,7 @@
 from .asset import Asset, AssetHistoryExtras, TagSequence
 from .catalogue import AssetModel, Category, ChecklistItem, Manufacturer, Vendor
 from .deployment import Assignment, Reservation
+from .imports import ImportJob, ImportJobState, ImportMapping
 from .places import Department, Location, Profile
 from .retirement import DisposalRecord, WipeRecord
 
@@ -13,6 +14,9 @@ __all__ = [
     "ChecklistItem",
     "Department",
     "DisposalRecord",
+    "ImportJob",
+    "ImportJobState",
+    "ImportMapping",
     "Location",
     "Manufacturer",
     "Profile",
