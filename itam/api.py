@@ -54,7 +54,12 @@ def exception_handler(exc, context):
     if isinstance(exc, Http404):
         response.data = {"detail": "Not found.", "code": "not_found"}
     elif isinstance(exc, ValidationError) and isinstance(response.data, dict | list):
-        fields = response.data
+        # Always an object per field, as the schema says; a bare list is form-wide.
+        fields = (
+            response.data
+            if isinstance(response.data, dict)
+            else {"non_field_errors": response.data}
+        )
         response.data = {"detail": _flatten(fields), "code": "invalid", "errors": fields}
     elif isinstance(exc, APIException) and isinstance(response.data, dict):
         response.data.setdefault(

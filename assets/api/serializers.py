@@ -576,11 +576,21 @@ class ErrorSerializer(serializers.Serializer):
     code = serializers.CharField(required=False)
 
 
+@extend_schema_field(
+    {
+        "type": "object",
+        "additionalProperties": {},
+        "description": "Messages per field: usually a list of strings; for a nested body, the "
+        "same shape again per nested field or list position. Form-wide messages are under "
+        "`non_field_errors`.",
+    }
+)
+class FieldErrorsField(serializers.DictField):
+    pass
+
+
 class ValidationErrorSerializer(ErrorSerializer):
-    errors = serializers.DictField(
-        child=serializers.ListField(child=serializers.CharField()),
-        help_text="Messages per field.",
-    )
+    errors = FieldErrorsField()
 
 
 class AcceptRefusedSerializer(ErrorSerializer):
