@@ -28,6 +28,7 @@ urlpatterns = [
     path("places/", include("assets.urls_places")),
     path("loaners/", include("assets.urls_loaners")),
     path("reports/", include("assets.urls_reports")),
+    path("imports/", include("assets.urls_imports")),
     # /maintenance/... and /licenses/...: one app, one namespace ("maintenance:").
     path("", include("maintenance.urls")),
     path("audits/", include("audits.urls")),
