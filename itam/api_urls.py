@@ -10,7 +10,16 @@ from django.views.decorators.csp import csp_override
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
-from assets.api.views import AssetViewSet, CategoryViewSet, DepartmentViewSet, LocationViewSet
+from assets.api.catalogue import (
+    AssetModelViewSet,
+    CategoryViewSet,
+    ChecklistItemViewSet,
+    DepartmentViewSet,
+    LocationViewSet,
+    ManufacturerViewSet,
+    VendorViewSet,
+)
+from assets.api.views import AssetViewSet
 from audits.api.views import AuditViewSet, LabelTemplateViewSet
 from itam.api_auth import TokenLoginView
 from itam.api_notifications import NotificationViewSet
@@ -43,6 +52,9 @@ router.register("assets", AssetViewSet, basename="api-asset")
 router.register("categories", CategoryViewSet, basename="api-category")
 router.register("locations", LocationViewSet, basename="api-location")
 router.register("departments", DepartmentViewSet, basename="api-department")
+router.register("manufacturers", ManufacturerViewSet, basename="api-manufacturer")
+router.register("asset-models", AssetModelViewSet, basename="api-asset-model")
+router.register("vendors", VendorViewSet, basename="api-vendor")
 router.register("requests", RequestViewSet, basename="api-request")
 router.register("purchase-orders", PurchaseOrderViewSet, basename="api-purchase-order")
 router.register("notifications", NotificationViewSet, basename="api-notification")
@@ -66,5 +78,17 @@ urlpatterns = [
     path("reservations/", include("assets.api.urls_reservations")),
     path("reports/", include("assets.api.urls_reports")),
     path("imports/", include("assets.api.urls_imports")),
+    path(
+        "categories/<slug:category_slug>/checklist/",
+        ChecklistItemViewSet.as_view({"get": "list", "post": "create"}),
+        name="api-checklist-list",
+    ),
+    path(
+        "categories/<slug:category_slug>/checklist/<int:pk>/",
+        ChecklistItemViewSet.as_view(
+            {"get": "retrieve", "put": "update", "patch": "partial_update", "delete": "destroy"}
+        ),
+        name="api-checklist-detail",
+    ),
     *router.urls,
 ]

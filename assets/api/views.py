@@ -1,4 +1,5 @@
-"""The assets API: the register, one asset, its lifecycle moves and history, reference lists.
+"""The assets API: the register, one asset, its lifecycle moves and history (the catalogue is
+in ``assets.api.catalogue``).
 
 Views stay thin: scoping comes from ``assets.visibility``, every change from ``assets.lifecycle``,
 the list's filters from ``assets.filters.AssetFilterSet`` (the same as the register page).
@@ -8,7 +9,6 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Prefetch
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django_filters.rest_framework import DjangoFilterBackend
@@ -17,14 +17,13 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework import mixins, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import ValidationError
-from rest_framework.filters import OrderingFilter
 from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assets import lifecycle
 from assets.filters import AssetFilterSet
 from assets.history import register_as_of, timeline
-from assets.models import Asset, Category, ChecklistItem, Department, Location
+from assets.models import Asset
 from assets.visibility import visible_assets
 from maintenance.api.serializers import AssetMaintainedSerializer, MaintenanceBriefSerializer
 
@@ -326,43 +325,3 @@ class AssetViewSet(
     wipe = _move_action("wipe")
     dispose = _move_action("dispose")
     reinstate = _move_action("reinstate")
-
-
-# --- reference lists --------------------------------------------------------------------------
-
-
-@extend_schema(tags=["reference"])
-class CategoryViewSet(viewsets.ReadOnlyModelViewSet):
-    """Asset categories; assets name theirs by slug. Each shows its deployment checklist and
-    acceptance terms (text and version)."""
-
-    queryset = Category.objects.prefetch_related(
-        Prefetch("checklist", queryset=ChecklistItem.objects.order_by("position", "pk"))
-    )
-    serializer_class = s.CategorySerializer
-    lookup_field = "slug"
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
-    filterset_fields = ["kind", "holds_data"]
-    ordering_fields = ["name", "slug", "id"]
-
-
-@extend_schema(tags=["reference"])
-class LocationViewSet(viewsets.ReadOnlyModelViewSet):
-    """Places, nested site > building > floor > room; ``full_name`` spells out the path."""
-
-    queryset = Location.objects.select_related("parent__parent__parent")
-    serializer_class = s.LocationSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
-    filterset_fields = ["kind", "parent"]
-    ordering_fields = ["name", "id"]
-
-
-@extend_schema(tags=["reference"])
-class DepartmentViewSet(viewsets.ReadOnlyModelViewSet):
-    """Departments and their managers."""
-
-    queryset = Department.objects.select_related("manager")
-    serializer_class = s.DepartmentSerializer
-    filter_backends = [DjangoFilterBackend, OrderingFilter]
-    filterset_fields = ["slug"]
-    ordering_fields = ["name", "slug", "id"]
