@@ -60,6 +60,7 @@ def _locked_sequence(prefix: str) -> TagSequence:
 
 
 TAG_PATTERN = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,39}$")
+TAG_SHAPE = "Use 1-40 letters, digits, '-', '_' or '.', starting with a letter or digit."
 
 
 def clean_explicit_tag(tag: str) -> str:
@@ -69,9 +70,7 @@ def clean_explicit_tag(tag: str) -> str:
     """
     tag = tag.strip()
     if not TAG_PATTERN.match(tag):
-        raise ValidationError(
-            {"tag": "Use 1-40 letters, digits, '-', '_' or '.', starting with a letter or digit."}
-        )
+        raise ValidationError({"tag": TAG_SHAPE})
     # Case-blind, so IT-000123 and it-000123 never name two different assets.
     if (
         Asset.objects.filter(tag__iexact=tag).exists()

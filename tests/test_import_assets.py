@@ -175,23 +175,43 @@ def test_dry_run_counts_match_apply_and_writes_nothing(it):
 
 
 def test_failure_late_in_apply_writes_nothing(it, laptops):
-    """A row that only fails when written (here: a tag taken meanwhile) rolls back all rows."""
+    """A row that only fails when written (here: its tag taken meanwhile) rolls back all rows."""
     data = big_csv(20)
-    make_asset(name="Already", category=laptops, tag="PRE-1")
-    original = service._Writer.write
+    original = service._Writer.intake
 
-    def failing(self, plan):
-        if plan.row == 20:
-            raise service.RowError("tag", "boom")
+    def racing(self, plan):
+        if plan.row == 21:  # another registration takes row 20's tag after the checks
+            make_asset(name="Meanwhile", category=laptops, tag="IMP-000018")
         return original(self, plan)
 
-    service._Writer.write = failing
+    service._Writer.intake = racing
     try:
         report = service.import_assets(data, actor=it)
     finally:
-        service._Writer.write = original
-    assert report.errors == [{"row": 20, "column": "Asset Tag", "message": "boom"}]
+        service._Writer.intake = original
+    assert [(e["row"], e["column"]) for e in report.errors] == [(20, "Asset Tag")]
+    assert "already in use" in report.errors[0]["message"]
+    assert not report.applied and report.created == 0
     assert Asset.objects.filter(tag__startswith="IMP-").count() == 0
+
+
+def test_skip_bad_registers_the_rest_when_a_tag_is_taken_meanwhile(it, laptops):
+    data = big_csv(20)
+    original = service._Writer.intake
+
+    def racing(self, plan):
+        if plan.row == 21:
+            make_asset(name="Meanwhile", category=laptops, tag="IMP-000018")
+        return original(self, plan)
+
+    service._Writer.intake = racing
+    try:
+        report = service.import_assets(data, actor=it, skip_bad=True)
+    finally:
+        service._Writer.intake = original
+    assert [e["row"] for e in report.errors] == [20]
+    assert report.applied and report.created == 19
+    assert Asset.objects.get(tag="IMP-000018").name == "Meanwhile"
 
 
 def test_snipeit_layout_with_create(it):
@@ -252,9 +272,26 @@ def test_existing_people_matched_by_username_then_email(it):
 def test_reimport_updates_not_duplicates(it):
     data = (DATA / "import_snipeit.csv").read_bytes()
     service.import_assets(data, actor=it, create=True)
+    history_rows = Asset.history.count()
+    dry = service.import_assets(data, actor=it, create=True, dry_run=True)
+    assert (dry.created, dry.updated, dry.unchanged) == (0, 6, 6)
     again = service.import_assets(data, actor=it, create=True)
-    assert (again.created, again.updated, again.errors) == (0, 6, [])
+    assert (again.created, again.updated, again.unchanged, again.errors) == (0, 6, 6, [])
     assert Asset.objects.count() == 6
+    assert Asset.history.count() == history_rows  # nothing changed, so no "edited" rows
+
+
+def test_reimport_with_changes_edits_only_what_changed(it, laptops):
+    data = big_csv(5)
+    service.import_assets(data, actor=it)
+    changed = data.replace(b"Laptop 3,", b"Laptop three,")
+    report = service.import_assets(changed, actor=it)
+    assert (report.created, report.updated, report.unchanged) == (0, 5, 4)
+    edited = Asset.objects.get(tag="IMP-000003")
+    assert edited.name == "Laptop three"
+    last = edited.history.order_by("-history_id").first()
+    assert (last.history_action, last.history_change_reason) == ("edit", "Imported from CSV")
+    assert Asset.history.filter(history_action="edit").count() == 1
 
 
 def test_match_on_serial_when_no_tag(it, laptops):

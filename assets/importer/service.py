@@ -11,13 +11,15 @@ bad row writes nothing; with it, only the good rows are written.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Lower
 from django.utils.text import slugify
@@ -26,6 +28,8 @@ from itam.errors import Conflict
 
 from .. import lifecycle
 from ..choices import AssetStatus, RetirementReason
+from ..lifecycle import intake
+from ..lifecycle.intake import NewAsset
 from ..models import Asset, AssetModel, Category, Location, Manufacturer, Vendor
 from ..tags import TAG_PATTERN
 from .columns import LABELS, map_header
@@ -71,12 +75,14 @@ class ImportReport:
     warnings: list[str] = field(default_factory=list)
     dry_run: bool = False
     applied: bool = False
+    unchanged: int = 0  # of the ``updated`` rows, those the asset already matched: no history
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "rows": self.rows,
             "created": self.created,
             "updated": self.updated,
+            "unchanged": self.unchanged,
             "errors": self.errors,
             "warnings": self.warnings,
             "dry_run": self.dry_run,
@@ -254,14 +260,26 @@ def import_assets(
         if dry_run:
             report.created = sum(1 for plan in plans if plan.asset is None)
             report.updated = len(plans) - report.created
+            report.unchanged = sum(1 for plan in plans if _unchanged(plan))
         return report
 
     with transaction.atomic():
         writer = _Writer(actor, checker)
+        new: list[tuple[Plan, NewAsset]] = []
+        edits: list[tuple[Plan, tuple[Asset, dict[str, Any]]]] = []
         for plan in plans:
             try:
+                # Only the one-by-one rows need a savepoint: the batched rows write nothing here
+                # but what ``_created`` guards (categories, places, people named the first time).
+                if plan.asset is not None:
+                    edits.append((plan, (plan.asset, writer.fields(plan))))
+                    continue
+                item = writer.intake(plan)
+                if item is not None:
+                    new.append((plan, item))
+                    continue
                 with transaction.atomic():
-                    created = writer.write(plan)
+                    writer.write(plan)
             except RowError as problem:
                 error(plan.row, problem.field_name, problem.message)
                 continue
@@ -272,17 +290,67 @@ def import_assets(
             except (Conflict, PermissionDenied) as problem:
                 error(plan.row, "status", str(problem))
                 continue
-            if created:
-                report.created += 1
-            else:
-                report.updated += 1
+            report.created += 1
+        made, _ = _batch(new, intake.register_many, actor, error, skip_bad=skip_bad)
+        report.created += len(made)
+        # ``updated`` counts every row matched to an asset (the API's contract since it began);
+        # ``unchanged`` says how many of them already held the file's values.
+        changed, report.updated = _batch(edits, intake.update_many, actor, error, skip_bad=skip_bad)
+        report.unchanged = report.updated - len(changed)
         report.errors.sort(key=lambda e: e["row"])
         if report.errors and not skip_bad:
             transaction.set_rollback(True)
-            report.created = report.updated = 0
+            report.created = report.updated = report.unchanged = 0
         else:
             report.applied = True
     return report
+
+
+def _batch(
+    entries: list[tuple[Plan, Any]], write: Callable[..., list[Asset]], actor, error, *, skip_bad
+) -> tuple[list[Asset], int]:
+    """Run one bulk lifecycle write over the rows; report its bad rows. Returns what ``write``
+    returned and how many rows it took (0 when it refused).
+
+    Without ``skip_bad`` a bad row refuses the whole import anyway, so one pass reports them.
+    With it, the bad rows are dropped and the rest written (a second pass, which can only fail
+    on a race: then every remaining row is reported).
+    """
+    for _attempt in range(2):
+        if not entries:
+            return [], 0
+        try:
+            with transaction.atomic():
+                done = write([item for _, item in entries], actor=actor, reason=IMPORT_REASON)
+            return done, len(entries)
+        except intake.IntakeRefused as refused:
+            for index, problem in refused.problems.items():
+                for name, messages in _messages(problem):
+                    error(entries[index][0].row, name, " ".join(messages))
+            if not skip_bad:
+                return [], 0
+            entries = [e for index, e in enumerate(entries) if index not in refused.problems]
+        except ValidationError as problem:
+            for plan, _ in entries:
+                for name, messages in _messages(problem):
+                    error(plan.row, name, " ".join(messages))
+            return [], 0
+    return [], 0
+
+
+def _unchanged(plan: Plan) -> bool:
+    """A matched row whose every value the asset already holds (and nothing to create)."""
+    if plan.asset is None:
+        return False
+    values = dict(plan.fields)
+    for kind in ("category", "vendor", "location"):
+        if kind in plan.refs:
+            values[kind] = plan.refs[kind]
+    if "model" in plan.refs:
+        values["model"] = plan.refs["model"][0]
+    if any(isinstance(value, tuple) for value in values.values()):
+        return False  # something the file names will be created
+    return not any(intake.differs(plan.asset, name, value) for name, value in values.items())
 
 
 def _messages(problem: ValidationError) -> list[tuple[str, list[str]]]:
@@ -586,18 +654,19 @@ class _Writer:
         key = (kind, _key(name) if isinstance(name, str) else tuple(p.lower() for p in name))
         if key in self.made:
             return self.made[key]
-        if kind == "category":
-            made = Category.objects.create(name=name[:100], slug=_unique_slug(Category, name))
-        elif kind == "manufacturer":
-            made = Manufacturer.objects.create(
-                name=name[:100], slug=_unique_slug(Manufacturer, name)
-            )
-        elif kind == "vendor":
-            made = Vendor.objects.create(name=name[:150])
-        elif kind == "location":
-            made = self.location(name)
-        else:
-            raise AssertionError(kind)
+        with _created(kind):
+            if kind == "category":
+                made = Category.objects.create(name=name[:100], slug=_unique_slug(Category, name))
+            elif kind == "manufacturer":
+                made = Manufacturer.objects.create(
+                    name=name[:100], slug=_unique_slug(Manufacturer, name)
+                )
+            elif kind == "vendor":
+                made = Vendor.objects.create(name=name[:150])
+            elif kind == "location":
+                made = self.location(name)
+            else:
+                raise AssertionError(kind)
         self.made[key] = made
         return made
 
@@ -617,11 +686,12 @@ class _Writer:
             return model
         key = ("model", _key(model[1]), self.resolve("manufacturer", maker).pk)
         if key not in self.made:
-            self.made[key] = AssetModel.objects.create(
-                name=model[1][:150],
-                manufacturer=self.resolve("manufacturer", maker),
-                category=self.resolve("category", category),
-            )
+            manufacturer = self.resolve("manufacturer", maker)
+            category = self.resolve("category", category)
+            with _created("model"):
+                self.made[key] = AssetModel.objects.create(
+                    name=model[1][:150], manufacturer=manufacturer, category=category
+                )
         return self.made[key]
 
     def user(self, person: Any):
@@ -641,22 +711,33 @@ class _Writer:
                 user.full_clean(exclude=["password"])
             except ValidationError as problem:
                 raise RowError("username", " ".join(problem.messages)) from None
-            user.save()
+            with _created("username"):
+                user.save()
             self.made[key] = user
         return self.made[key]
 
-    def write(self, plan: Plan) -> bool:
-        """True when the row made a new asset, False when it updated one."""
+    def intake(self, plan: Plan) -> NewAsset | None:
+        """A new asset that ends in stock or with a person goes in the bulk batch; the rest
+        (updates, and states reached through maintenance, missing or retirement) run here."""
+        if plan.asset is not None or plan.target not in (S.IN_STOCK, S.DEPLOYED):
+            return None
+        holder = self.user(plan.person) if plan.person is not None else None
+        return NewAsset(fields=self.fields(plan), tag=plan.tag, holder=holder)
+
+    def fields(self, plan: Plan) -> dict[str, Any]:
         fields = dict(plan.fields)
         for kind in ("category", "vendor", "location"):
             if kind in plan.refs:
                 fields[kind] = self.resolve(kind, plan.refs[kind])
         if "model" in plan.refs:
             fields["model"] = self.model(plan.refs["model"])
+        return fields
+
+    def write(self, plan: Plan) -> None:
+        """A new asset whose state comes through a move with its own records (a repair, a
+        missing report, a retirement): registered and moved one by one, as a person would."""
+        fields = self.fields(plan)
         actor = self.actor
-        if plan.asset is not None:
-            lifecycle.update_details(plan.asset, actor=actor, reason=IMPORT_REASON, **fields)
-            return False
         asset = lifecycle.register(
             actor=actor, reason=IMPORT_REASON, tag=plan.tag or None, **fields
         )
@@ -680,13 +761,23 @@ class _Writer:
                 reason="Imported as retired",
                 retirement_reason=RetirementReason.END_OF_LIFE,
             )
-        return True
 
     def checklist(self, category: Category) -> list[int]:
         """The old system handed the asset over already: its steps count as done."""
         if category.pk not in self.checklists:
             self.checklists[category.pk] = list(category.checklist.values_list("pk", flat=True))
         return self.checklists[category.pk]
+
+
+@contextmanager
+def _created(column: str) -> Iterator[None]:
+    """Create something the file names in a savepoint: a clash (another person created it a
+    moment ago) becomes that row's error instead of breaking the whole import."""
+    try:
+        with transaction.atomic():
+            yield
+    except IntegrityError:
+        raise RowError(column, "It was created by someone else meanwhile: import again.") from None
 
 
 def _unique_slug(model, name: str) -> str:

@@ -115,8 +115,12 @@ def _lock(assets: Iterable[Asset], *, checklists: bool = False) -> list[Asset]:
     return locked
 
 
+# ``Asset.history`` builds a manager on every access: take the model once.
+_HISTORY_MODEL = Asset.history.model
+
+
 def _history_row(asset: Asset, *, actor, reason: str, action: str, from_status: str, when):
-    row = Asset.history.model(
+    row = _HISTORY_MODEL(
         **{name: getattr(asset, name) for name in _HISTORY_FIELDS},
         history_date=when,
         history_type="~",
@@ -208,7 +212,7 @@ def _run(
             )
             if opened:
                 Assignment.objects.bulk_create(opened)
-        Asset.history.model.objects.bulk_create(history)
+        _HISTORY_MODEL.objects.bulk_create(history)
     return locked
 
 
