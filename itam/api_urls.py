@@ -19,6 +19,7 @@ from assets.api.catalogue import (
     ManufacturerViewSet,
     VendorViewSet,
 )
+from assets.api.people_list import PeopleListView, SendSignInLinkView
 from assets.api.views import AssetViewSet
 from audits.api.views import AuditViewSet, LabelTemplateViewSet
 from itam.api_auth import TokenLoginView
@@ -74,6 +75,12 @@ urlpatterns = [
     ),
     # Before the router, whose asset routes would read "bulk" as a tag.
     path("assets/bulk/", include("assets.api.urls_bulk")),
+    path("people/", PeopleListView.as_view(), name="api-people"),
+    path(
+        "people/<str:username>/send-sign-in-link/",
+        SendSignInLinkView.as_view(),
+        name="api-person-sign-in-link",
+    ),
     path("people/", include("assets.api.urls_people")),
     path("reservations/", include("assets.api.urls_reservations")),
     path("reports/", include("assets.api.urls_reports")),
