@@ -9,6 +9,7 @@ error); without ``skip_bad`` any error rolls everything back.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -107,29 +108,42 @@ class Importer:
         )
 
 
+@dataclass(frozen=True)
+class Options:
+    """What the person chose: see ``service.import_assets`` for each."""
+
+    dry_run: bool = False
+    create: bool = False
+    skip_bad: bool = False
+    mapping: dict[str, str] | None = None
+
+
+def runner(importer_class: type[Importer]) -> Callable[..., ImportReport]:
+    """The kind's ``import_<kind>(data, *, actor, dry_run, create, skip_bad, mapping)``."""
+
+    def run(data: bytes, *, actor, **options: Any) -> ImportReport:
+        return run_import(importer_class, data, actor=actor, options=Options(**options))
+
+    run.__doc__ = importer_class.__doc__
+    return run
+
+
 def run_import(
-    importer_class: type[Importer],
-    data: bytes,
-    *,
-    actor,
-    dry_run: bool = False,
-    create: bool = False,
-    skip_bad: bool = False,
-    mapping: dict[str, str] | None = None,
+    importer_class: type[Importer], data: bytes, *, actor, options: Options
 ) -> ImportReport:
-    """Check every row, then (unless ``dry_run``) write all of them or none.
+    """Check every row, then (unless a dry run) write all of them or none.
 
     Raises ``PermissionDenied`` for someone the kind does not allow, ``FileRefused`` for a file
-    that cannot be read, and ``ValueError`` for a ``mapping`` naming a field the kind lacks.
+    that cannot be read, and ``ValueError`` for a mapping naming a field the kind lacks.
     """
     kind: ImportKind = KINDS[importer_class.slug]
     if not kind.allowed(actor):
         raise PermissionDenied(importer_class.refusal)
     header, raw_rows = read_rows(data)
-    indexes, titles, warnings = map_header(header, mapping, lookup=kind.lookup)
+    indexes, titles, warnings = map_header(header, options.mapping, lookup=kind.lookup)
     if not indexes:
         raise FileRefused("None of the columns is known: is the first row the header?")
-    report = ImportReport(dry_run=dry_run, warnings=warnings)
+    report = ImportReport(dry_run=options.dry_run, warnings=warnings)
     rows = [  # NUL cannot be stored (PostgreSQL refuses it): it never means anything in a CSV
         Row(n, [cell.replace("\x00", "") for cell in cells], indexes)
         for n, cells in enumerate(raw_rows, start=2)
@@ -141,7 +155,7 @@ def run_import(
         column = titles.get(name) or kind.labels.get(name) or kind.labels[importer.main_field]
         report.errors.append({"row": number, "column": column, "message": message})
 
-    importer = importer_class(actor, create=create)
+    importer = importer_class(actor, create=options.create)
     importer.prepare(rows)
     plans: list[Plan] = []
     for row in rows:
@@ -155,8 +169,8 @@ def run_import(
     plans = [plan for plan in plans if plan.row not in dropped]
     report.errors.sort(key=lambda e: e["row"])
 
-    if dry_run or (report.errors and not skip_bad):
-        if dry_run:  # what the import would do with the good rows
+    if options.dry_run or (report.errors and not options.skip_bad):
+        if options.dry_run:  # what the import would do with the good rows
             report.created = sum(1 for plan in plans if plan.target is None)
             report.updated = len(plans) - report.created
         return report
@@ -177,7 +191,7 @@ def run_import(
                 report.created += created
                 report.updated += not created
         report.errors.sort(key=lambda e: e["row"])
-        if report.errors and not skip_bad:
+        if report.errors and not options.skip_bad:
             transaction.set_rollback(True)
             report.created = report.updated = 0
         else:

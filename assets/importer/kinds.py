@@ -48,7 +48,14 @@ ASSET_FIELD_LABELS = {
     "last_name": "Last Name (of the holder)",
 }
 
-# Ours first, then Snipe-IT's export and import names (snake_case ones match as spaced words).
+
+def labelled(aliases: dict[str, tuple[str, ...]], **notes: str) -> dict[str, str]:
+    """A field's name on the mapping page and in errors: its first spelling, or ``notes``."""
+    return {name: notes.get(name) or spellings[0].title() for name, spellings in aliases.items()}
+
+
+# Ours and Snipe-IT's export and import names (its snake_case ones match as spaced words). The
+# first spelling of each field is its label unless ``labelled`` is told otherwise.
 LOCATION_ALIASES: dict[str, tuple[str, ...]] = {
     "name": ("name", "location name", "location", "location path", "path", "full name"),
     "parent": ("parent", "parent location", "parent name"),
@@ -77,12 +84,12 @@ LICENSE_ALIASES: dict[str, tuple[str, ...]] = {
     "id": ("id", "license id", "licence id"),
     "product": ("product", "name", "software", "software name", "license", "licence"),
     "version": ("version",),
-    "key": ("key", "product key", "license key", "licence key", "serial", "serial number"),
+    "key": ("product key", "key", "license key", "licence key", "serial", "serial number"),
     "seats": ("seats", "total seats", "quantity", "qty"),
-    "vendor": ("vendor", "supplier"),
-    "cost": ("cost", "purchase cost"),
-    "purchased_on": ("purchased on", "purchase date", "purchased"),
-    "expires_on": ("expires on", "expiration date", "expiry date", "expires", "renewal date"),
+    "vendor": ("supplier", "vendor"),
+    "cost": ("purchase cost", "cost"),
+    "purchased_on": ("purchase date", "purchased on", "purchased"),
+    "expires_on": ("expiration date", "expires on", "expiry date", "expires", "renewal date"),
     "renewal_terms": ("renewal terms",),
     "owner": ("owner", "renewal owner"),
     "notes": ("notes",),
@@ -95,6 +102,21 @@ LICENSE_ALIASES: dict[str, tuple[str, ...]] = {
     "licensed_to_email": ("licensed to email", "license email", "licence email"),
     "termination_date": ("termination date",),
 }
+LICENSE_NOTE_FIELDS = (
+    *("order_number", "purchase_order", "manufacturer", "category"),
+    *("licensed_to_name", "licensed_to_email", "termination_date"),
+)
+LICENSE_LABELS = labelled(
+    LICENSE_ALIASES, id="ID (of a licence here)", owner="Owner (username or e-mail)"
+)
+LICENSE_LABELS.update({f: f"{LICENSE_LABELS[f]} (kept in notes)" for f in LICENSE_NOTE_FIELDS})
+
+
+def _more(slug: str, label: str, aliases, labels, required, permissions, help: str) -> ImportKind:
+    """A kind whose runner is ``assets.importer.<slug>:import_<slug>``."""
+    runner = f"assets.importer.{slug}:import_{slug}"
+    return ImportKind(slug, label, aliases, labels, required, runner, permissions, help)
+
 
 KINDS: dict[str, ImportKind] = {
     "assets": ImportKind(
@@ -107,82 +129,48 @@ KINDS: dict[str, ImportKind] = {
         permissions=("assets.add_asset", "assets.change_asset"),
         create_help="categories, models, manufacturers, suppliers, locations and people",
     ),
-    "locations": ImportKind(
-        slug="locations",
-        label="Locations",
-        aliases=LOCATION_ALIASES,
-        labels={
-            "name": "Name (or a path: Building A › Floor 2 › Room 201)",
-            "parent": "Parent (a name or a path)",
-            "kind": "Type (site, building, floor or room)",
-            "address": "Address",
-            "address2": "Address 2",
-            "city": "City",
-            "state": "State / County",
-            "zip": "Zip / Postcode",
-            "country": "Country",
-        },
-        required=("name",),
-        runner="assets.importer.locations:import_locations",
-        permissions=("assets.add_location", "assets.change_location"),
-        create_help="parent locations named in the file but not listed in it",
+    # Matched on (parent, name); parents by name or path, in the file or here.
+    "locations": _more(
+        "locations",
+        "Locations",
+        LOCATION_ALIASES,
+        labelled(
+            LOCATION_ALIASES,
+            name="Name (or a path: Building A › Floor 2 › Room 201)",
+            parent="Parent (a name or a path)",
+            kind="Type (site, building, floor or room)",
+        ),
+        ("name",),
+        ("assets.add_location", "assets.change_location"),
+        "parent locations named in the file but not listed in it",
     ),
-    "people": ImportKind(
-        slug="people",
-        label="People",
-        aliases=PEOPLE_ALIASES,
-        labels={
-            "username": "Username",
-            "email": "Email",
-            "first_name": "First Name",
-            "last_name": "Last Name",
-            "full_name": "Full Name",
-            "department": "Department",
-            "employee_number": "Employee Number",
-            "job_title": "Job Title",
-            "phone": "Phone",
-            "active": "Active (yes/no)",
-            "role": "Role (Employees, Managers, IT staff, Auditors; administrators only)",
-        },
-        required=(),  # a Username or an Email: checked per row
-        runner="assets.importer.people:import_people",
-        permissions=("assets.add_profile", "assets.change_profile"),
-        create_help="departments",
+    # Matched on username, then e-mail; a row needs one of them (checked per row).
+    "people": _more(
+        "people",
+        "People",
+        PEOPLE_ALIASES,
+        labelled(
+            PEOPLE_ALIASES,
+            active="Active (yes/no)",
+            role="Role (Employees, Managers, IT staff, Auditors; administrators only)",
+        ),
+        (),
+        ("assets.add_profile", "assets.change_profile"),
+        "departments",
     ),
-    "licenses": ImportKind(
-        slug="licenses",
-        label="Licences",
-        aliases=LICENSE_ALIASES,
-        labels={
-            "id": "ID (of a licence here)",
-            "product": "Product",
-            "version": "Version",
-            "key": "Product Key",
-            "seats": "Seats",
-            "vendor": "Supplier",
-            "cost": "Purchase Cost",
-            "purchased_on": "Purchase Date",
-            "expires_on": "Expiration Date",
-            "renewal_terms": "Renewal Terms",
-            "owner": "Owner (username or email)",
-            "notes": "Notes",
-            "order_number": "Order Number (kept in notes)",
-            "purchase_order": "Purchase Order (kept in notes)",
-            "manufacturer": "Manufacturer (kept in notes)",
-            "category": "Category (kept in notes)",
-            "licensed_to_name": "Licensed to Name (kept in notes)",
-            "licensed_to_email": "Licensed to Email (kept in notes)",
-            "termination_date": "Termination Date (kept in notes)",
-        },
-        required=("product",),
-        runner="assets.importer.licenses:import_licenses",
-        # Keys are secrets: only those who may see them (IT staff) import licences.
-        permissions=(
+    # Keys are secrets: only those who may see them (IT staff) import licences.
+    "licenses": _more(
+        "licenses",
+        "Licences",
+        LICENSE_ALIASES,
+        LICENSE_LABELS,
+        ("product",),
+        (
             "maintenance.add_softwarelicense",
             "maintenance.change_softwarelicense",
             "maintenance.view_license_key",
         ),
-        create_help="suppliers",
+        "suppliers",
     ),
 }
 

@@ -23,9 +23,8 @@ from maintenance import licenses as service
 from maintenance.models import SoftwareLicense
 
 from ..models import Vendor
-from .base import IMPORT_REASON, Importer, Plan, Row, RowError, limit, run_import, words
+from .base import IMPORT_REASON, Importer, Plan, Row, RowError, limit, runner, words
 from .parsing import parse_date, parse_money
-from .service import ImportReport
 
 User = get_user_model()
 
@@ -33,7 +32,7 @@ __all__ = ["import_licenses"]
 
 DATES = ("purchased_on", "expires_on")
 TEXTS = {"version": 100, "renewal_terms": 5000, "notes": 20000, "key": 5000}
-KEPT_IN_NOTES = {
+KEPT_IN_NOTES = {  # LICENSE_NOTE_FIELDS, as their lines in the notes say
     "licensed_to_name": "Licensed to",
     "licensed_to_email": "Licensed to e-mail",
     "manufacturer": "Manufacturer",
@@ -58,6 +57,8 @@ def _id(row: Row) -> int | None:
 
 
 class LicenseImporter(Importer):
+    """Licences from CSV, matched on ID or (product, key); keys mean IT staff only."""
+
     slug = "licenses"
     main_field = "product"
     refusal = "Importing licences is for IT staff: the file holds licence keys."
@@ -216,22 +217,4 @@ def _people(values: Iterable[str]) -> dict[str, list[Any]]:
     }
 
 
-def import_licenses(
-    data: bytes,
-    *,
-    actor,
-    dry_run: bool = False,
-    create: bool = False,
-    skip_bad: bool = False,
-    mapping: dict[str, str] | None = None,
-) -> ImportReport:
-    """Licences from CSV, matched on ID or (product, key); keys mean IT staff only."""
-    return run_import(
-        LicenseImporter,
-        data,
-        actor=actor,
-        dry_run=dry_run,
-        create=create,
-        skip_bad=skip_bad,
-        mapping=mapping,
-    )
+import_licenses = runner(LicenseImporter)

@@ -14,8 +14,7 @@ from typing import Any
 
 from ..choices import LocationKind
 from ..models import Location
-from .base import IMPORT_REASON, Importer, Plan, Row, RowError, limit, run_import
-from .service import ImportReport
+from .base import IMPORT_REASON, Importer, Plan, Row, RowError, limit, runner
 
 __all__ = ["import_locations"]
 
@@ -57,6 +56,8 @@ class _Loop(Exception):
 
 
 class LocationImporter(Importer):
+    """Locations from CSV (``Name``/``Parent`` or paths), matched on (parent, name)."""
+
     slug = "locations"
     refusal = "Importing locations is for IT staff."
 
@@ -223,22 +224,4 @@ class LocationImporter(Importer):
         return location
 
 
-def import_locations(
-    data: bytes,
-    *,
-    actor,
-    dry_run: bool = False,
-    create: bool = False,
-    skip_bad: bool = False,
-    mapping: dict[str, str] | None = None,
-) -> ImportReport:
-    """Locations from CSV (``Name``/``Parent`` or paths), matched on (parent, name)."""
-    return run_import(
-        LocationImporter,
-        data,
-        actor=actor,
-        dry_run=dry_run,
-        create=create,
-        skip_bad=skip_bad,
-        mapping=mapping,
-    )
+import_locations = runner(LocationImporter)

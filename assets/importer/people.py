@@ -24,8 +24,8 @@ from maintenance.models import LicenseSeat
 from ..models import Asset, Department, Profile
 from ..offboarding import HELD_STATUSES, _check_deactivation, can_offboard
 from ..roles import ROLES
-from .base import IMPORT_REASON, Importer, Plan, Row, RowError, limit, run_import, words, yes_no
-from .service import ImportReport, _unique_slug
+from .base import IMPORT_REASON, Importer, Plan, Row, RowError, limit, runner, words, yes_no
+from .service import _unique_slug
 
 User = get_user_model()
 
@@ -41,6 +41,8 @@ def manages_accounts(user) -> bool:
 
 
 class PeopleImporter(Importer):
+    """People from CSV (ours or Snipe-IT's users layout), matched on username then e-mail."""
+
     slug = "people"
     main_field = "username"
     refusal = "Importing people is for IT staff."
@@ -263,22 +265,4 @@ class PeopleImporter(Importer):
         return self.made[key]
 
 
-def import_people(
-    data: bytes,
-    *,
-    actor,
-    dry_run: bool = False,
-    create: bool = False,
-    skip_bad: bool = False,
-    mapping: dict[str, str] | None = None,
-) -> ImportReport:
-    """People from CSV (ours or Snipe-IT's users layout), matched on username then e-mail."""
-    return run_import(
-        PeopleImporter,
-        data,
-        actor=actor,
-        dry_run=dry_run,
-        create=create,
-        skip_bad=skip_bad,
-        mapping=mapping,
-    )
+import_people = runner(PeopleImporter)
