@@ -19,6 +19,12 @@ from assets.api.catalogue import (
     ManufacturerViewSet,
     VendorViewSet,
 )
+from assets.api.evidence import (
+    DisposalCertificateView,
+    DisposalView,
+    WipeCertificateView,
+    WipeListView,
+)
 from assets.api.people_list import PeopleListView, SendSignInLinkView
 from assets.api.views import AssetViewSet
 from audits.api.views import AuditViewSet, LabelTemplateViewSet
@@ -75,6 +81,18 @@ urlpatterns = [
     ),
     # Before the router, whose asset routes would read "bulk" as a tag.
     path("assets/bulk/", include("assets.api.urls_bulk")),
+    path("assets/<str:tag>/wipes/", WipeListView.as_view(), name="api-asset-wipes"),
+    path(
+        "assets/<str:tag>/wipes/<int:pk>/certificate/",
+        WipeCertificateView.as_view(),
+        name="api-asset-wipe-certificate",
+    ),
+    path("assets/<str:tag>/disposal/", DisposalView.as_view(), name="api-asset-disposal"),
+    path(
+        "assets/<str:tag>/disposal/certificate/",
+        DisposalCertificateView.as_view(),
+        name="api-asset-disposal-certificate",
+    ),
     path("people/", PeopleListView.as_view(), name="api-people"),
     path(
         "people/<str:username>/send-sign-in-link/",
