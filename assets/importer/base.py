@@ -124,6 +124,7 @@ def runner(importer_class: type[Importer]) -> Callable[..., ImportReport]:
     def run(data: bytes, *, actor, **options: Any) -> ImportReport:
         return run_import(importer_class, data, actor=actor, options=Options(**options))
 
+    run.__name__ = run.__qualname__ = f"import_{importer_class.slug}"
     run.__doc__ = importer_class.__doc__
     return run
 

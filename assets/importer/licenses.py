@@ -67,9 +67,9 @@ class LicenseImporter(Importer):
         products = {words(row("product")) for row in rows if row("product")}
         ids = {_id(row) for row in rows} - {None}
         found = service.with_usage(
-            SoftwareLicense.objects.annotate(k=Lower("product")).filter(
-                Q(k__in=products) | Q(pk__in=ids)
-            )
+            SoftwareLicense.objects.annotate(k=Lower("product"))
+            .filter(Q(k__in=products) | Q(pk__in=ids))
+            .select_related("vendor", "owner")
         )
         self.by_id: dict[int, SoftwareLicense] = {}
         self.by_product: dict[str, list[SoftwareLicense]] = {}
