@@ -442,3 +442,70 @@ def test_titles_and_values_from_the_file_are_escaped(it):
     html = it.get(url(job)).content.decode()
     assert "<script>alert(1)" not in html and "&lt;script&gt;alert(1)" in html
     assert "<b>x</b>" not in html
+
+
+# --- two clicks at once (PostgreSQL row locks) ----------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_simultaneous_imports_of_one_job_import_once():
+    from django.db import connection
+
+    from tests.test_concurrency import race
+
+    if connection.vendor != "postgresql":
+        pytest.skip("row locks need PostgreSQL (CI always has it)")
+    # Given a checked job
+    user = make_user("it", username="ian")
+    job = checked_job(client_for(user))
+    kind = KINDS["assets"]
+
+    # When two requests import it at the same instant
+    results = race([lambda: jobs.apply_job(job.pk, kind, actor=user, skip_bad=False)] * 2)
+
+    # Then one imports, the other waits for the lock and finds it imported
+    assert sorted(now for _job, now in results) == [False, True], results
+    assert Asset.objects.count() == 4
+
+
+# --- in a real browser ----------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["phone", "desktop"], indirect=True)
+def test_upload_map_check_and_import_in_a_browser(page, live_server, tmp_path, request):
+    from tests.browser import screenshot, sign_in
+
+    # Given IT staff signed in, and a file with a custom "Kit Type" column
+    make_user("it", username="ian")
+    path = tmp_path / "kit.csv"
+    path.write_bytes(KIT_FILE)
+    sign_in(page, live_server, "ian")
+    width = request.node.callspec.params["page"]
+
+    # When they upload it from the register's Import link
+    page.goto(live_server.url + INDEX)
+    screenshot(page, f"import-index-{width}")
+    page.goto(live_server.url + reverse("assets:list"))
+    page.get_by_role("link", name="Import CSV").click()
+    page.set_input_files("#id_file", str(path))
+    page.check("#id_create")
+    screenshot(page, f"import-upload-{width}")
+    page.get_by_role("button", name="Upload and match columns").click()
+
+    # Then the mapping step shows the columns; they map Kit Type to the category and check
+    page.wait_for_selector("text=Step 1 of 3: match the columns")
+    assert page.input_value(f"#id_col_{KIT_TYPE}") == ""
+    page.select_option(f"#id_col_{KIT_TYPE}", "category")
+    screenshot(page, f"import-mapping-{width}", full_page=True)
+    page.get_by_role("button", name="Check file").click()
+
+    # Then the report lists the two bad rows; they skip them and import the rest
+    page.wait_for_selector("text=Step 2 of 3: the check")
+    screenshot(page, f"import-report-{width}", full_page=True)
+    page.get_by_role("button", name="Skip the 2 bad rows and import the rest").click()
+    page.wait_for_selector("text=2 created, 0 updated, 2 bad rows skipped")
+    screenshot(page, f"import-result-{width}", full_page=True)
+    assert sorted(Asset.objects.values_list("tag", flat=True)) == ["KIT-001", "KIT-004"]
