@@ -1,5 +1,6 @@
 """The import API: POST /api/v1/imports/assets/ with a CSV; dry run, refusal, skip_bad, roles."""
 
+import json
 from pathlib import Path
 
 import pytest
@@ -115,3 +116,26 @@ def test_only_it_staff_may_import(role, laptops):
 def test_anonymous_is_refused():
     response = upload(APIClient(), big_csv(1))
     assert response.status_code in (401, 403)
+
+
+def test_mapping_field_reaches_the_import(it_api, laptops):
+    data = b"Kit Type,Asset Tag,Comments\nLaptops,MAP-1,ignore me\n"
+    mapping = json.dumps({"Kit Type": "category", "Comments": ""})
+    file = SimpleUploadedFile("assets.csv", data, content_type="text/csv")
+    response = it_api.post(URL, {"file": file, "mapping": mapping}, format="multipart")
+    assert response.status_code == 200, response.json()
+    assert response.json()["created"] == 1 and response.json()["warnings"] == []
+    assert Asset.objects.get(tag="MAP-1").category == laptops
+
+
+def test_mapping_to_an_unknown_field_is_a_400_naming_it(it_api, laptops):
+    file = SimpleUploadedFile("assets.csv", big_csv(1), content_type="text/csv")
+    mapping = json.dumps({"Name": "colour"})
+    response = it_api.post(URL, {"file": file, "mapping": mapping}, format="multipart")
+    assert response.status_code == 400 and "colour" in response.json()["detail"]
+    assert Asset.objects.count() == 0
+
+
+def test_unknown_kind_is_a_404(it_api):
+    response = it_api.post("/api/v1/imports/spaceships/", {}, format="multipart")
+    assert response.status_code == 404 and "spaceships" in response.json()["detail"]

@@ -41,6 +41,9 @@ class ImportReportSerializer(serializers.Serializer):
     rows = serializers.IntegerField()
     created = serializers.IntegerField()
     updated = serializers.IntegerField()
+    unchanged = serializers.IntegerField(
+        help_text="Of the updated rows, those that already matched: nothing written for them."
+    )
     errors = ImportErrorSerializer(many=True)
     warnings = serializers.ListField(child=serializers.CharField())
     dry_run = serializers.BooleanField()

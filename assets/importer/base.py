@@ -94,6 +94,10 @@ class Importer:
         """Problems that need every row at once, by row number (those plans are dropped)."""
         return {}
 
+    def unchanged(self, plan: Plan) -> bool:
+        """True when the row matches its record as it is (counted, nothing written)."""
+        return False
+
     def order(self, plans: list[Plan]) -> list[Plan]:
         """The order to write in (e.g. parents before children)."""
         return plans
@@ -174,10 +178,12 @@ def run_import(
         if options.dry_run:  # what the import would do with the good rows
             report.created = sum(1 for plan in plans if plan.target is None)
             report.updated = len(plans) - report.created
+            report.unchanged = sum(1 for plan in plans if importer.unchanged(plan))
         return report
 
     with transaction.atomic():
         for plan in importer.order(plans):
+            same = importer.unchanged(plan)  # before writing changes the record
             try:
                 with transaction.atomic():
                     created = importer.write(plan)
@@ -191,10 +197,11 @@ def run_import(
             else:
                 report.created += created
                 report.updated += not created
+                report.unchanged += not created and same
         report.errors.sort(key=lambda e: e["row"])
         if report.errors and not options.skip_bad:
             transaction.set_rollback(True)
-            report.created = report.updated = 0
+            report.created = report.updated = report.unchanged = 0
         else:
             report.applied = True
     return report

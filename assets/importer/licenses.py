@@ -181,6 +181,9 @@ class LicenseImporter(Importer):
         missing = [line for line in lines if line not in license.notes.splitlines()]
         return "\n".join([license.notes, *missing]).strip() if missing else None
 
+    def unchanged(self, plan: Plan) -> bool:
+        return plan.target is not None and not plan.fields
+
     def write(self, plan: Plan) -> bool:
         fields = dict(plan.fields)
         vendor = fields.get("vendor")

@@ -187,6 +187,10 @@ class LocationImporter(Importer):
                 good.add(key)
         return problems
 
+    def unchanged(self, plan: Plan) -> bool:
+        target = plan.target
+        return target is not None and all(getattr(target, k) == v for k, v in plan.fields.items())
+
     def order(self, plans: list[Plan]) -> list[Plan]:
         return sorted(plans, key=lambda plan: len(plan.extra["path"]))
 
