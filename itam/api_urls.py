@@ -31,6 +31,7 @@ from audits.api.views import AuditViewSet, LabelTemplateViewSet
 from itam.api_auth import TokenLoginView
 from itam.api_notifications import NotificationViewSet
 from maintenance.api.views import LicenseViewSet, MaintenancePlanViewSet, MaintenanceRecordViewSet
+from requests_app.api.budgets import BudgetViewSet
 from requests_app.api.views import PurchaseOrderViewSet, RequestViewSet
 
 # Swagger UI sets inline styles as it renders; its scripts are vendored files (the sidecar) and
@@ -64,6 +65,7 @@ router.register("asset-models", AssetModelViewSet, basename="api-asset-model")
 router.register("vendors", VendorViewSet, basename="api-vendor")
 router.register("requests", RequestViewSet, basename="api-request")
 router.register("purchase-orders", PurchaseOrderViewSet, basename="api-purchase-order")
+router.register("budgets", BudgetViewSet, basename="api-budget")
 router.register("notifications", NotificationViewSet, basename="api-notification")
 router.register("licenses", LicenseViewSet, basename="api-license")
 router.register("maintenance", MaintenanceRecordViewSet, basename="api-maintenance")
