@@ -509,3 +509,32 @@ def test_upload_map_check_and_import_in_a_browser(page, live_server, tmp_path, r
     page.wait_for_selector("text=2 created, 0 updated, 2 bad rows skipped")
     screenshot(page, f"import-result-{width}", full_page=True)
     assert sorted(Asset.objects.values_list("tag", flat=True)) == ["KIT-001", "KIT-004"]
+
+
+# --- every registered kind works through the same pages -----------------------------------
+
+
+@pytest.mark.parametrize("slug", sorted(KINDS))
+def test_every_kind_uploads_maps_and_checks_through_the_same_pages(slug):
+    # Given an administrator (who may import every kind) and a file with the kind's sample header
+    kind = KINDS[slug]
+    client = client_for(make_user("admin", username="root"))
+    header = jobs.sample_header(kind)
+    data = (",".join(header) + "\n" + ",".join(["x"] * len(header)) + "\n").encode()
+
+    # When they upload it, the mapping step pre-selects every column by its known name
+    response = client.post(
+        f"/imports/{slug}/", {"file": SimpleUploadedFile("f.csv", data, content_type="text/csv")}
+    )
+    assert response.status_code == 302, response.content.decode()
+    job = ImportJob.objects.get(kind=slug)
+    page = client.get(url(job))
+    assert page.status_code == 200
+    assert set(selects(page).values()) == set(kind.labels)
+
+    # And "Check file" runs the kind's importer as a dry run and shows its report
+    checked = client.post(url(job, "check"), mapping_post(page))
+    assert checked.status_code == 302
+    job.refresh_from_db()
+    assert job.state == "checked" and job.report["dry_run"] is True
+    assert "Step 2 of 3: the check" in client.get(url(job)).content.decode()

@@ -197,9 +197,12 @@ def sample(request: HttpRequest, kind: str) -> HttpResponse:
 def upload(request: HttpRequest, kind: str) -> HttpResponse:
     """Send a file; it is stored for the mapping step (nothing is imported yet)."""
     found = _kind(request, kind)
-    form = UploadForm(request.POST or None, request.FILES or None, kind=found)
+    posted = request.method == "POST"
+    form = UploadForm(
+        request.POST if posted else None, request.FILES if posted else None, kind=found
+    )
     status = 200
-    if request.method == "POST":
+    if posted:
         if form.is_valid():
             upload = form.cleaned_data["file"]
             try:
