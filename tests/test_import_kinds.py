@@ -355,16 +355,15 @@ def test_licence_seats_below_those_in_use_refused(it):
 
 def test_licence_bad_rows_dry_run_and_skip(it):
     VendorFactory(name="SoftShop")
-    data = csv(
-        "Product,Seats,Supplier,Purchase Date,Expiration Date,Purchase Cost",
-        "Good,5,SoftShop,2024-01-01,2025-01-01,10",
-        "No seats,,SoftShop,,,",
-        "Backwards,5,,2024-05-01,2024-01-01,",
-        "Bad date,5,,2024-02-30,,",
-        "Costly,5,,,,-3",
-        ",5,,,,",
-        "Nobody sells,5,Unknown Co,,,",
-    )
+    data = b"""Product,Seats,Supplier,Purchase Date,Expiration Date,Purchase Cost
+Good,5,SoftShop,2024-01-01,2025-01-01,10
+No seats,,SoftShop,,,
+Backwards,5,,2024-05-01,2024-01-01,
+Bad date,5,,2024-02-30,,
+Costly,5,,,,-3
+,5,,,,
+Nobody sells,5,Unknown Co,,,
+"""
     dry = import_licenses(data, actor=it, dry_run=True)
     assert errors(dry) == [
         (3, "Seats"),

@@ -151,10 +151,9 @@ class LicenseImporter(Importer):
             if version:
                 same = [lic for lic in same if words(lic.version) == version] or same
             if len(same) > 1:
+                say_which = "add the ID or Product Key column to say which"
                 raise RowError(
-                    "product",
-                    f"{len(same)} licences are called “{product}”: add the ID or Product Key "
-                    "column to say which.",
+                    "product", f"{len(same)} licences are called “{product}”: {say_which}."
                 )
             license = same[0] if same else None
         seen = ("id", license.pk) if license else ("new", words(product), key, version)
