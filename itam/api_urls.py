@@ -25,6 +25,7 @@ from assets.api.evidence import (
     WipeCertificateView,
     WipeListView,
 )
+from assets.api.loaners import LoanerPoolViewSet
 from assets.api.people_list import PeopleListView, SendSignInLinkView
 from assets.api.views import AssetViewSet
 from audits.api.views import AuditViewSet, LabelTemplateViewSet
@@ -70,6 +71,7 @@ router.register("notifications", NotificationViewSet, basename="api-notification
 router.register("licenses", LicenseViewSet, basename="api-license")
 router.register("maintenance", MaintenanceRecordViewSet, basename="api-maintenance")
 router.register("maintenance-plans", MaintenancePlanViewSet, basename="api-maintenance-plan")
+router.register("loaner-pools", LoanerPoolViewSet, basename="api-loaner-pool")
 router.register("audits", AuditViewSet, basename="api-audit")
 router.register("label-templates", LabelTemplateViewSet, basename="api-label-template")
 
