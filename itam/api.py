@@ -2,9 +2,10 @@
 
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import DataError
 from django.http import Http404
 from rest_framework import status
-from rest_framework.exceptions import APIException, ValidationError
+from rest_framework.exceptions import APIException, ParseError, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -48,6 +49,8 @@ def exception_handler(exc, context):
         exc = ValidationError(detail)
     if isinstance(exc, PermissionDenied) and str(exc):
         return Response({"detail": str(exc), "code": "permission_denied"}, status=403)
+    if isinstance(exc, DataError) and _is_nul_refusal(exc):
+        return _nul_refused(context)
     response = drf_exception_handler(exc, context)
     if response is None:
         return None
@@ -65,7 +68,37 @@ def exception_handler(exc, context):
         response.data.setdefault(
             "code", exc.get_codes() if isinstance(exc.detail, str) else "error"
         )
+        if isinstance(exc, ParseError):
+            # Every 400 has the same shape: a body that is not JSON has no field to blame.
+            response.data.setdefault("errors", {})
     return response
+
+
+NUL_MESSAGE = (
+    "The request contains a NUL character (\\x00 or %00), which no text here may hold: "
+    "remove it and send the request again."
+)
+
+
+def _is_nul_refusal(exc: DataError) -> bool:
+    """PostgreSQL's driver refuses text with NUL in it (SQLite stores it).
+
+    Bodies are checked by DRF's CharField, but a tag or name in the path, or a query parameter a
+    view reads itself, reaches the database as it came (found by the API fuzz): one answer here
+    rather than a check in every view.
+    """
+    return "NUL (0x00)" in str(exc)
+
+
+def _nul_refused(context) -> Response:
+    """In the path: 404, as on SQLite (nothing is named so); elsewhere a 400 that says why."""
+    kwargs = (context or {}).get("kwargs") or {}
+    if any("\x00" in str(value) for value in kwargs.values()):
+        return Response({"detail": "Not found.", "code": "not_found"}, status=404)
+    return Response(
+        {"detail": NUL_MESSAGE, "code": "invalid", "errors": {"non_field_errors": [NUL_MESSAGE]}},
+        status=status.HTTP_400_BAD_REQUEST,
+    )
 
 
 def days_param(request, name: str = "days", default: int = 30) -> int:

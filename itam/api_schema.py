@@ -12,8 +12,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.core.exceptions import FieldDoesNotExist
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.utils import OpenApiResponse
+from rest_framework import serializers
 from rest_framework.permissions import AllowAny
 
 BODY_METHODS = {"POST", "PUT", "PATCH"}
@@ -21,6 +23,34 @@ BODY_METHODS = {"POST", "PUT", "PATCH"}
 
 def _is_id(name: str) -> bool:
     return name in ("id", "pk") or name.endswith(("_id", "_pk"))
+
+
+def _source_may_be_null(field: serializers.Field) -> bool:
+    """Whether a response field reads through a nullable model field (found by the fuzz).
+
+    ``SlugRelatedField(slug_field="username", read_only=True)`` on ``ended_by``, or
+    ``CharField(source="vendor.name")``, answers null when the relation is empty, but a declared
+    field is not ``allow_null`` unless someone remembers: the schema then says "string" and the
+    response says null. One rule here instead of a flag on every such field.
+    """
+    parent = getattr(field, "parent", None)
+    model = getattr(getattr(parent, "Meta", None), "model", None)
+    attrs = getattr(field, "source_attrs", None) or []
+    if model is None or not attrs or getattr(field, "source", "") == "*":
+        return False
+    for attr in attrs:
+        try:
+            model_field = model._meta.get_field(attr)
+        except FieldDoesNotExist:
+            return False  # a property or method: its own annotation says what it returns
+        if model_field.many_to_many or model_field.one_to_many:
+            return False
+        if model_field.null or (model_field.one_to_one and model_field.auto_created):
+            return True
+        if not model_field.is_relation:
+            return False
+        model = model_field.related_model
+    return False
 
 
 class ItamAutoSchema(AutoSchema):
@@ -34,15 +64,21 @@ class ItamAutoSchema(AutoSchema):
             return None
         for parameter in operation.get("parameters", []):
             schema = parameter.get("schema", {})
-            if parameter["in"] == "path" and _is_id(parameter["name"]):
-                if schema.get("type") == "string":
-                    parameter["schema"] = {"type": "integer"}
+            is_id = parameter["in"] == "path" and _is_id(parameter["name"])
+            if is_id and schema.get("type") == "string":
+                parameter["schema"] = {"type": "integer"}
         responses = operation["responses"]
         for code, response in self._shared_errors(operation).items():
             if code not in responses:
                 responses[code] = self._get_response_for_code(response, code)
         operation["responses"] = dict(sorted(responses.items()))
         return operation
+
+    def _get_serializer_field_meta(self, field, direction):
+        meta = super()._get_serializer_field_meta(field, direction)
+        if direction == "response" and not meta.get("nullable") and _source_may_be_null(field):
+            meta["nullable"] = True
+        return meta
 
     def _needs_sign_in(self) -> bool:
         classes = getattr(self.view, "permission_classes", None) or []

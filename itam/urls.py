@@ -38,3 +38,8 @@ urlpatterns = [
     path("api/v1/", include("itam.api_urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Under /api/ the error answers are JSON in the API's shape; elsewhere Django's pages.
+handler400 = "itam.error_views.bad_request"
+handler404 = "itam.error_views.not_found"
+handler500 = "itam.error_views.server_error"

@@ -1,0 +1,208 @@
+"""What the API fuzz (scripts/fuzz_api.sh, schemathesis) found, each pinned by a test.
+
+Each test sends the request that failed and checks the answer with the same schemathesis checks
+the fuzz runs (scripts/fuzz_api.toml: no 5xx; status code, content type, headers and body as the
+OpenAPI schema says; the token is not ignored), in process through Django's WSGI app, plus what a
+script would notice in the body.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+import schemathesis
+from django.core.signals import request_finished, request_started
+from django.core.wsgi import get_wsgi_application
+from django.db import DataError, close_old_connections
+from rest_framework.authtoken.models import Token
+from rest_framework.test import APIClient
+
+from assets import lifecycle
+from itam.api import exception_handler
+from maintenance import licenses
+from tests.factories import CategoryFactory, it_robot, make_asset, make_user
+
+pytestmark = pytest.mark.django_db
+
+CONFIG = Path(__file__).resolve().parent.parent / "scripts" / "fuzz_api.toml"
+
+
+class Fuzz:
+    """The API schema loaded by schemathesis, and one person's token to call it with."""
+
+    def __init__(self, user):
+        self.token = Token.objects.create(user=user).key
+        self.schema = schemathesis.openapi.from_wsgi(
+            "/api/v1/schema/?format=json",
+            get_wsgi_application(),
+            config=schemathesis.Config.from_path(CONFIG),
+            headers=self.headers,
+        )
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Token {self.token}"}
+
+    def check(self, method: str, path: str, **case):
+        """Send one request as schemathesis would and fail as the fuzz would; the response."""
+        operation = self.schema[path][method]
+        test_case = operation.Case(headers=dict(self.headers), **case)
+        response = test_case.call()
+        test_case.validate_response(response, headers=self.headers)
+        return response
+
+
+@pytest.fixture(autouse=True)
+def wsgi_in_the_test_transaction(settings):
+    """Call the WSGI app as Django's test client does: on the test's own database connection.
+
+    The app closes "old" connections at each request's start and end, which would close the
+    connection holding the test's transaction (on PostgreSQL); the test client unhooks that too.
+    """
+    settings.ALLOWED_HOSTS = ["localhost", "testserver"]  # schemathesis calls itself localhost
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+@pytest.fixture
+def it_fuzz():
+    return Fuzz(make_user("it"))
+
+
+@pytest.fixture
+def employee_fuzz():
+    return Fuzz(make_user("employee", username="fuzz-employee"))
+
+
+# --- an address no API route matches: JSON 404, not the site's HTML page ---------------------
+
+
+@pytest.mark.parametrize(
+    "path, path_parameters",
+    [
+        ("/api/v1/audits/{id}/", {"id": "abc"}),
+        ("/api/v1/audits/{id}/results/", {"id": "\x84"}),
+        ("/api/v1/label-templates/{slug}/", {"slug": "Not A Slug"}),
+        ("/api/v1/licenses/{id}/seats/", {"id": "1.5"}),
+    ],
+)
+def test_unmatched_api_address_answers_json_404(it_fuzz, path, path_parameters):
+    response = it_fuzz.check("GET", path, path_parameters=path_parameters)
+
+    assert response.status_code == 404
+    assert response.headers["content-type"] == ["application/json"]
+    assert response.json()["code"] == "not_found"
+
+
+def test_unmatched_address_outside_the_api_keeps_the_html_page(client):
+    client.force_login(make_user("employee"))
+
+    response = client.get("/no-such-page/")
+
+    assert response.status_code == 404
+    assert response["Content-Type"].startswith("text/html")
+
+
+# --- NUL characters where text reaches the database unchecked: 400, never 500 -----------------
+
+
+@pytest.mark.parametrize(
+    "path, path_parameters",
+    [
+        ("/api/v1/assets/{tag}/", {"tag": "IT-\x00"}),
+        ("/api/v1/assets/{tag}/history/", {"tag": "\x00"}),
+        ("/api/v1/people/{username}/", {"username": "a\x00b"}),
+        ("/api/v1/categories/{slug}/", {"slug": "a\x00"}),
+    ],
+)
+def test_nul_in_a_path_finds_nothing(it_fuzz, path, path_parameters):
+    """PostgreSQL refuses NUL in text (a 500 before); nothing is named so: 404, as on SQLite."""
+    make_asset(name="Laptop")
+
+    response = it_fuzz.check("GET", path, path_parameters=path_parameters)
+
+    assert response.status_code == 404
+    assert response.json()["code"] == "not_found"
+
+
+# --- a body that is not JSON: a 400 in the shape every 400 has --------------------------------
+
+
+def test_body_that_is_not_json_is_a_400_with_errors(employee_fuzz):
+    response = APIClient().post(
+        "/api/v1/notifications/read/",
+        data=b"{bad",
+        content_type="application/json",
+        HTTP_AUTHORIZATION=employee_fuzz.headers["Authorization"],
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["code"] == "parse_error" and body["errors"] == {}
+    assert "JSON parse error" in body["detail"]
+
+
+# --- empty relations answer null, and the schema says they may ---------------------------------
+
+
+def test_open_assignment_with_no_end_validates(employee_fuzz):
+    holder = Token.objects.get(key=employee_fuzz.token).user
+    asset = make_asset("deployed", holder=holder)
+
+    response = employee_fuzz.check(
+        "GET", "/api/v1/assets/{tag}/assignments/", path_parameters={"tag": asset.tag}
+    )
+
+    assert response.json()[0]["ended_by"] is None
+    detail = employee_fuzz.check("GET", "/api/v1/assets/{tag}/", path_parameters={"tag": asset.tag})
+    assert detail.json()["current_assignment"]["ended_by"] is None
+
+
+def test_asset_without_a_model_validates(it_fuzz):
+    asset = make_asset(name="Odd cable", category=CategoryFactory(slug="cables"))
+    assert asset.model_id is None
+
+    response = it_fuzz.check("GET", "/api/v1/assets/{tag}/", path_parameters={"tag": asset.tag})
+
+    assert response.json()["model_name"] is None
+
+
+def test_licence_without_vendor_or_owner_and_free_seat_validate(it_fuzz):
+    licence = licenses.create_license(actor=it_robot(), product="Editor", seats=2)
+    licenses.assign_seat(licence, actor=it_robot(), user=make_user("employee"))
+
+    listed = it_fuzz.check("GET", "/api/v1/licenses/")
+    one = it_fuzz.check("GET", "/api/v1/licenses/{id}/", path_parameters={"id": licence.pk})
+    seats = it_fuzz.check("GET", "/api/v1/licenses/{id}/seats/", path_parameters={"id": licence.pk})
+
+    row = next(item for item in listed.json()["results"] if item["id"] == licence.pk)
+    assert row["vendor"] is None and row["owner"] is None
+    assert one.json()["vendor"] is None
+    assert seats.json()["results"][0]["asset"] is None
+
+
+def test_maintenance_record_without_plan_validates(it_fuzz):
+    asset = make_asset()
+    lifecycle.start_maintenance(asset, actor=make_user("it", username="tech"), reason="Fan noise")
+
+    listed = it_fuzz.check("GET", "/api/v1/maintenance/")
+
+    record = listed.json()["results"][0]
+    assert record["plan"] is None and record["closed_by"] is None
+    it_fuzz.check("GET", "/api/v1/maintenance/{id}/", path_parameters={"id": record["id"]})
+
+
+def test_nul_refused_elsewhere_is_a_400_that_says_why():
+    """A NUL that reaches PostgreSQL from a query parameter or body: 400 naming the fix."""
+    refusal = DataError("PostgreSQL text fields cannot contain NUL (0x00) bytes")
+
+    response = exception_handler(refusal, {"kwargs": {}})
+
+    assert response.status_code == 400
+    assert "NUL character" in response.data["detail"]
+    assert response.data["errors"]["non_field_errors"]
+    assert exception_handler(DataError("value too long"), {"kwargs": {}}) is None
