@@ -3,10 +3,16 @@
 from axes.handlers.proxy import AxesProxyHandler
 from django.conf import settings
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import serializers, status
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.request import Request
 from rest_framework.response import Response
+
+from assets.api.serializers import ErrorSerializer, ValidationErrorSerializer
+
+
+class TokenSerializer(serializers.Serializer):
+    token = serializers.CharField(help_text="Send it as `Authorization: Token <token>`.")
 
 
 class TokenLoginView(ObtainAuthToken):
@@ -15,9 +21,14 @@ class TokenLoginView(ObtainAuthToken):
     @extend_schema(
         summary="Get an API token",
         responses={
-            200: OpenApiResponse(description='{"token": "..."}'),
-            400: OpenApiResponse(description="Wrong username or password."),
-            429: OpenApiResponse(description="Too many failed attempts: locked out for a while."),
+            200: TokenSerializer,
+            400: OpenApiResponse(
+                ValidationErrorSerializer, description="Wrong username or password."
+            ),
+            429: OpenApiResponse(
+                ErrorSerializer,
+                description="Too many failed attempts: locked out for a while.",
+            ),
         },
     )
     def post(self, request: Request, *args, **kwargs) -> Response:

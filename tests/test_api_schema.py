@@ -103,3 +103,216 @@ def test_reference_lists_are_read_only_for_employees():
     api = APIClient()
     api.force_authenticate(make_user("employee"))
     assert api.post("/api/v1/categories/", {"name": "X", "slug": "x"}).status_code == 403
+
+
+# --- every operation documents its answers -------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def schema(django_db_blocker) -> dict:
+    from drf_spectacular.generators import SchemaGenerator
+
+    with django_db_blocker.unblock():
+        return SchemaGenerator().get_schema(request=None, public=True)
+
+
+def operations(schema: dict):
+    for path, item in schema["paths"].items():
+        for method, operation in item.items():
+            if method in ("get", "post", "put", "patch", "delete"):
+                yield path, method, operation
+
+
+def test_every_operation_documents_its_success_and_the_shared_errors(schema):
+    components = schema["components"]["schemas"]
+    for path, method, operation in operations(schema):
+        codes = set(operation["responses"])
+        where = f"{method.upper()} {path}"
+        assert codes & {"200", "201", "204"}, where
+        if path == "/api/v1/auth/token/":  # the one way in without signing in
+            assert "401" not in codes and "400" in codes
+            continue
+        assert {"401", "403", "404"} <= codes, where
+        takes_input = "requestBody" in operation or any(
+            p["in"] == "query" for p in operation.get("parameters", [])
+        )
+        if takes_input:
+            assert "400" in codes, where
+        for code in ("400", "401", "403", "404", "409"):
+            if code in codes:
+                content = operation["responses"][code]["content"]["application/json"]
+                # every error has the handler's shape: a detail a person can act on (the
+                # importer's 400 may also be its row report)
+                shapes = [content["schema"]]
+                while any("oneOf" in shape or "$ref" in shape for shape in shapes):
+                    shapes = [
+                        part
+                        for shape in shapes
+                        for part in (
+                            [components[shape["$ref"].rsplit("/", 1)[-1]]]
+                            if "$ref" in shape
+                            else shape.get("oneOf", [shape])
+                        )
+                    ]
+                assert any("detail" in shape.get("properties", {}) for shape in shapes), where
+
+
+def test_deletes_answer_204_and_catalogue_deletes_document_the_409(schema):
+    deletes = [(path, op) for path, method, op in operations(schema) if method == "delete"]
+    assert deletes
+    for path, operation in deletes:
+        assert "204" in operation["responses"], path
+    for name in ("categories/{slug}", "manufacturers/{id}", "locations/{id}", "vendors/{id}"):
+        assert "409" in schema["paths"][f"/api/v1/{name}/"]["delete"]["responses"], name
+
+
+def test_ids_in_paths_are_integers_and_tags_strings(schema):
+    for path, _method, operation in operations(schema):
+        for parameter in operation.get("parameters", []):
+            if parameter["in"] != "path":
+                continue
+            name, kind = parameter["name"], parameter["schema"]["type"]
+            if name in ("id", "pk") or name.endswith("_id"):
+                assert kind == "integer", (path, name)
+            if name in ("tag", "slug", "username", "category_slug"):
+                assert kind == "string", (path, name)
+
+
+def test_paginated_lists_declare_their_envelope(schema):
+    pages = {
+        name: body
+        for name, body in schema["components"]["schemas"].items()
+        if name.startswith("Paginated")
+    }
+    assert "PaginatedManufacturerList" in pages and "PaginatedYearBudgetList" in pages
+    for name, body in pages.items():
+        assert set(body["required"]) >= {"count", "results"}, name
+        assert body["properties"]["next"].get("nullable") is True, name
+        assert body["properties"]["previous"].get("nullable") is True, name
+
+
+def test_every_resource_the_pages_show_has_a_collection(schema):
+    # The survey of issue 8: each has an API, not only a page or the admin.
+    for path in (
+        "/api/v1/manufacturers/",
+        "/api/v1/asset-models/",
+        "/api/v1/vendors/",
+        "/api/v1/categories/{category_slug}/checklist/",
+        "/api/v1/people/",
+        "/api/v1/people/{username}/send-sign-in-link/",
+        "/api/v1/budgets/",
+        "/api/v1/loaner-pools/",
+        "/api/v1/assets/{tag}/wipes/",
+        "/api/v1/assets/{tag}/disposal/",
+    ):
+        assert path in schema["paths"], path
+    for path in ("/api/v1/categories/", "/api/v1/locations/", "/api/v1/departments/"):
+        assert "post" in schema["paths"][path], path
+
+
+LISTS = [
+    "/api/v1/assets/",
+    "/api/v1/asset-models/",
+    "/api/v1/audits/",
+    "/api/v1/budgets/",
+    "/api/v1/categories/",
+    "/api/v1/departments/",
+    "/api/v1/licenses/",
+    "/api/v1/loaner-pools/",
+    "/api/v1/locations/",
+    "/api/v1/maintenance/",
+    "/api/v1/maintenance-plans/",
+    "/api/v1/manufacturers/",
+    "/api/v1/notifications/",
+    "/api/v1/people/",
+    "/api/v1/purchase-orders/",
+    "/api/v1/requests/",
+    "/api/v1/reservations/",
+    "/api/v1/vendors/",
+]
+
+
+@pytest.mark.parametrize("url", LISTS)
+def test_each_collection_answers_its_envelope_and_sorts(url, schema):
+    api = APIClient()
+    api.force_authenticate(make_user("it"))
+
+    response = api.get(url, {"page_size": 1})
+    assert response.status_code == 200, response.content
+    assert set(response.json()) == {"count", "next", "previous", "results"}
+    ordering = next(p for p in schema["paths"][url]["get"]["parameters"] if p["name"] == "ordering")
+    assert ordering, url
+    assert api.get(url, {"page": 999}).status_code == 404
+
+
+def test_an_unknown_page_is_a_404_in_the_error_shape():
+    api = APIClient()
+    api.force_authenticate(make_user("it"))
+    body = api.get("/api/v1/categories/", {"page": 5}).json()
+    assert body == {"detail": "Invalid page.", "code": "not_found"}
+
+
+def test_a_bare_validation_error_still_answers_errors_as_an_object():
+    from rest_framework.exceptions import ValidationError
+
+    from itam.api import exception_handler
+
+    response = exception_handler(ValidationError("Pick one."), {})
+    assert response.data == {
+        "detail": "Pick one.",
+        "code": "invalid",
+        "errors": {"non_field_errors": ["Pick one."]},
+    }
+
+
+# --- the docs page loads nothing from outside --------------------------------------------------
+
+
+def test_the_docs_page_and_its_script_use_only_local_files():
+    import re
+
+    api = signed_in()
+    html = api.get("/api/v1/docs/").content.decode()
+    urls = re.findall(r'(?:src|href)="([^"]+)"', html)
+
+    assert any(u.endswith("swagger-ui-bundle.js") for u in urls)
+    assert any(u.endswith("swagger-ui.css") for u in urls)
+    for url in urls:
+        assert url.startswith("/") and not url.startswith("//"), url
+    script = api.get("/api/v1/docs/", {"script": ""}).content.decode()
+    assert '"validatorUrl": null' in script  # no online validator badge
+    assert not re.search(r"https?://", script.replace("http://testserver", ""))
+
+
+def test_the_vendored_files_are_served_from_this_site(client):
+    import re
+
+    api = signed_in()
+    html = api.get("/api/v1/docs/").content.decode()
+    for url in re.findall(r'(?:src|href)="(/static/[^"]+)"', html):
+        assert client.get(url).status_code == 200, url
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("page", ["desktop"], indirect=True)
+def test_the_docs_open_in_a_browser_without_any_outside_request(page, live_server):
+    from tests.browser import screenshot, sign_in
+
+    make_user("it", username="ivy")
+    requested: list[str] = []
+    page.on("request", lambda r: requested.append(r.url))
+    sign_in(page, live_server, "ivy")
+
+    page.goto(f"{live_server.url}/api/v1/docs/")
+    page.wait_for_selector("text=ITAM API")
+    page.wait_for_selector(".opblock-summary-path")
+    screenshot(page, "api-docs-desktop")
+    paths = [
+        text.replace("\u200b", "")
+        for text in page.locator(".opblock-summary-path").all_inner_texts()
+    ]
+    assert "/api/v1/asset-models/" in paths and len(paths) > 10
+
+    outside = [url for url in requested if not url.startswith(live_server.url)]
+    assert outside == []

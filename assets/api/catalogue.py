@@ -94,14 +94,15 @@ def _django_errors(exc: DjangoValidationError) -> serializers.ValidationError:
 def catalogue_schema(noun: str, plural: str, readers: str, extra: str = ""):
     """The same summaries for each catalogue collection (the errors come from the schema class)."""
     writers = f"Needs the add (POST) or change (PUT, PATCH) permission on {plural}: IT staff."
+    article = "an" if noun[0] in "aeiou" else "a"
     return extend_schema_view(
         list=extend_schema(summary=f"List {plural}", description=f"{readers} {extra}".strip()),
         retrieve=extend_schema(summary=f"One {noun}", description=readers),
-        create=extend_schema(summary=f"Add a {noun}", description=writers),
-        update=extend_schema(summary=f"Replace a {noun}", description=writers),
-        partial_update=extend_schema(summary=f"Edit a {noun}", description=writers),
+        create=extend_schema(summary=f"Add {article} {noun}", description=writers),
+        update=extend_schema(summary=f"Replace {article} {noun}", description=writers),
+        partial_update=extend_schema(summary=f"Edit {article} {noun}", description=writers),
         destroy=extend_schema(
-            summary=f"Delete a {noun}",
+            summary=f"Delete {article} {noun}",
             description=f"Only while nothing uses it (else 409, naming what does). Needs the "
             f"delete permission on {plural}: administrators.",
             responses={204: None, 409: IN_USE},
