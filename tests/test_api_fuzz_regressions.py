@@ -19,6 +19,7 @@ from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from assets import lifecycle
+from assets.models.catalogue import MAX_AUDIT_INTERVAL_DAYS, MAX_EXPECTED_LIFE_MONTHS
 from itam.api import exception_handler
 from maintenance import licenses
 from tests.factories import CategoryFactory, it_robot, make_asset, make_user
@@ -206,3 +207,44 @@ def test_nul_refused_elsewhere_is_a_400_that_says_why():
     assert "NUL character" in response.data["detail"]
     assert response.data["errors"]["non_field_errors"]
     assert exception_handler(DataError("value too long"), {"kwargs": {}}) is None
+
+
+# --- category numbers that dates are computed from: bounded, so no date passes year 9999 -------
+
+
+def test_category_with_an_absurd_audit_interval_or_life_is_refused(it_fuzz):
+    response = it_fuzz.check(
+        "POST",
+        "/api/v1/categories/",
+        body={
+            "name": "Forever",
+            "slug": "forever",
+            "kind": "hardware",
+            "audit_interval_days": 2147483647,  # was stored; then every new asset was a 500
+            "expected_life_months": 2147483647,  # and the retirement report a 500
+        },
+        media_type="application/json",
+    )
+
+    assert response.status_code == 400
+    assert set(response.json()["errors"]) == {"audit_interval_days", "expected_life_months"}
+
+
+def test_longest_allowed_interval_and_life_still_compute(it_fuzz):
+    category = CategoryFactory(
+        slug="long-lived",
+        audit_interval_days=MAX_AUDIT_INTERVAL_DAYS,
+        expected_life_months=MAX_EXPECTED_LIFE_MONTHS,
+    )
+
+    created = it_fuzz.check(
+        "POST",
+        "/api/v1/assets/",
+        body={"name": "Vault", "category": category.slug, "purchase_date": "9999-12-31"},
+        media_type="application/json",
+    )
+    report = it_fuzz.check("GET", "/api/v1/reports/retirement-candidates/")
+
+    assert created.status_code == 201
+    assert created.json()["next_audit_date"]
+    assert report.status_code == 200

@@ -1,11 +1,14 @@
 """What kinds of things the organisation owns: categories, makes and models, and who sells them."""
 
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ..choices import CategoryKind
+
+MAX_AUDIT_INTERVAL_DAYS = 3660
+MAX_EXPECTED_LIFE_MONTHS = 600
 
 
 class Category(models.Model):
@@ -20,13 +23,17 @@ class Category(models.Model):
         default=False,
         help_text="Assets of this category store data and need a verified wipe before disposal.",
     )
+    # Bounded: dates are computed from both (next audit, end of life), and a date past year
+    # 9999 cannot be (the API fuzz made a category of 2,147,483,647 days: a 500 on every asset).
     audit_interval_days = models.PositiveIntegerField(
         default=365,
-        validators=[MinValueValidator(1)],
-        help_text="How often each asset must be seen by an audit.",
+        validators=[MinValueValidator(1), MaxValueValidator(MAX_AUDIT_INTERVAL_DAYS)],
+        help_text="How often each asset must be seen by an audit (at most every 10 years).",
     )
     expected_life_months = models.PositiveIntegerField(
-        default=48, help_text="Used for depreciation and retirement candidates."
+        default=48,
+        validators=[MaxValueValidator(MAX_EXPECTED_LIFE_MONTHS)],
+        help_text="Used for depreciation and retirement candidates (at most 50 years).",
     )
     description = models.TextField(blank=True)
     acceptance_text = models.TextField(
