@@ -246,6 +246,23 @@ def test_a_good_file_imports_every_row(it):
     assert ImportJob.objects.get(pk=job.pk).report["created"] == 4
 
 
+def test_re_importing_the_same_file_updates_and_says_what_was_already_up_to_date(it):
+    # Given a file imported once
+    data = KIT_FILE.replace(b"2024-02-30", b"2024-02-03").replace(b"Loaned", b"")
+    checked_job(it)
+    it.post(url(ImportJob.objects.get(), "import"))
+
+    # When the same file is uploaded and checked again
+    job = job_of(upload(it, data))
+    it.post(url(job, "check"), mapping_post(it.get(url(job))))
+
+    # Then every row updates its asset, which already matches, rather than adding one
+    page = it.get(url(job)).content.decode()
+    report = ImportJob.objects.get(pk=job.pk).report
+    assert (report["created"], report["updated"]) == (0, 4)
+    assert "4 already up to date" in page
+
+
 def test_a_mapping_is_remembered_for_its_person_only(it, it_user):
     # Given Ian mapped "Kit Type" to the category once
     job = job_of(upload(it, KIT_FILE))
