@@ -16,7 +16,7 @@ from .columns import ALIASES, LABELS, alias_lookup
 
 @dataclass(frozen=True)
 class ImportKind:
-    slug: str  # in URLs: /assets/import/<slug>/, /api/v1/imports/<slug>/
+    slug: str  # in URLs: /imports/<slug>/, /api/v1/imports/<slug>/
     label: str  # "Assets"
     aliases: dict[str, tuple[str, ...]]  # field -> header spellings understood without mapping
     labels: dict[str, str]  # field -> its name on the mapping page and in errors
