@@ -16,7 +16,12 @@ from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
 from django.utils.text import slugify
 from django_filters import rest_framework as filters
-from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_serializer,
+    extend_schema_view,
+)
 from rest_framework import serializers, viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.permissions import SAFE_METHODS, BasePermission
@@ -150,7 +155,20 @@ def _slug_from_name(serializer: serializers.ModelSerializer, attrs: dict) -> Non
 # --- categories and their checklists -------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="ChecklistItem")
+class ChecklistItemWriteSerializer(StrictInput, s.ChecklistItemSerializer):
+    class Meta(s.ChecklistItemSerializer.Meta):
+        read_only_fields = ["id"]
+
+
+@extend_schema_serializer(component_name="Category")
 class CategoryWriteSerializer(StrictInput, s.CategorySerializer):
+    checklist = ChecklistItemWriteSerializer(
+        many=True,
+        read_only=True,
+        help_text="The deployment checklist: every required step's id must be in a deploy or "
+        "transfer body's `checklist`. Edit it at /api/v1/categories/<slug>/checklist/.",
+    )
     slug = serializers.SlugField(
         max_length=100, required=False, help_text="Made from the name when left out."
     )
@@ -198,11 +216,6 @@ class CategoryViewSet(CatalogueViewSet):
     search_fields = ["name", "slug"]
     ordering_fields = ["name", "slug", "id", "audit_interval_days", "expected_life_months"]
     ordering = ["name"]
-
-
-class ChecklistItemWriteSerializer(StrictInput, s.ChecklistItemSerializer):
-    class Meta(s.ChecklistItemSerializer.Meta):
-        read_only_fields = ["id"]
 
 
 @extend_schema(tags=["catalogue"])
@@ -393,6 +406,7 @@ class VendorViewSet(CatalogueViewSet):
 # --- places --------------------------------------------------------------------------------------
 
 
+@extend_schema_serializer(component_name="Location")
 class LocationWriteSerializer(StrictInput, s.LocationSerializer):
     parent = pk_field(
         Location.objects.all(),
@@ -453,6 +467,7 @@ class LocationViewSet(CatalogueViewSet):
     ordering = ["name"]
 
 
+@extend_schema_serializer(component_name="Department")
 class DepartmentWriteSerializer(StrictInput, s.DepartmentSerializer):
     slug = serializers.SlugField(
         max_length=150, required=False, help_text="Made from the name when left out."
