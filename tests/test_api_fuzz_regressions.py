@@ -248,3 +248,23 @@ def test_longest_allowed_interval_and_life_still_compute(it_fuzz):
     assert created.status_code == 201
     assert created.json()["next_audit_date"]
     assert report.status_code == 200
+
+
+# --- a request Django itself refuses (too many fields): the API's 400 shape, in JSON ------------
+
+
+def test_too_many_fields_is_a_json_400_with_errors(it_fuzz, settings):
+    settings.DEBUG = False  # Django's error views answer only when DEBUG is off, as in production
+    fields = "&".join(f"tags=IT-{n:06d}" for n in range(settings.DATA_UPLOAD_MAX_NUMBER_FIELDS + 1))
+
+    response = it_fuzz.check(
+        "POST",
+        "/api/v1/assets/bulk/relocate/",
+        body=fields.encode(),
+        media_type="application/x-www-form-urlencoded",
+    )
+
+    assert response.status_code == 400
+    body = response.json()
+    assert body["errors"] == {}
+    assert "Too many fields" in body["detail"]
