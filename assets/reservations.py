@@ -38,6 +38,10 @@ LIVE = (R.BOOKED, R.DEPLOYED)
 # Assets that can never be lent again (or not until someone finds them).
 UNBOOKABLE_STATUSES = (AssetStatus.RETIRED, AssetStatus.DISPOSED, AssetStatus.MISSING)
 DEFAULT_MAX_LOAN_DAYS = 30
+# How far ahead a loan can be booked. Also keeps every date the calendars compute from a booking
+# (the .ics feed's day after the last) inside the calendar: a booking on 31 December 9999 broke
+# the feed (found while fuzzing the API).
+MAX_DAYS_AHEAD = 366
 ICS_SALT = "assets.reservations.ics"
 
 
@@ -216,6 +220,11 @@ def _check_dates(starts_on: datetime.date, ends_on: datetime.date) -> None:
     if starts_on < today:
         errors["starts_on"] = (
             f"The start day {_day(starts_on)} is in the past: start today or later."
+        )
+    elif (starts_on - today).days > MAX_DAYS_AHEAD:
+        errors["starts_on"] = (
+            f"The start day {_day(starts_on)} is more than a year ahead: book a loan within "
+            f"the next {MAX_DAYS_AHEAD} days."
         )
     if ends_on < starts_on:
         errors["ends_on"] = "The last day is before the first: pick a last day on or after it."

@@ -8,6 +8,7 @@ script would notice in the body.
 
 from __future__ import annotations
 
+import datetime
 from pathlib import Path
 
 import pytest
@@ -15,14 +16,16 @@ import schemathesis
 from django.core.signals import request_finished, request_started
 from django.core.wsgi import get_wsgi_application
 from django.db import DataError, close_old_connections
+from django.utils import timezone
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
-from assets import lifecycle
+from assets import lifecycle, reservations
+from assets.models import Asset
 from assets.models.catalogue import MAX_AUDIT_INTERVAL_DAYS, MAX_EXPECTED_LIFE_MONTHS
 from itam.api import exception_handler
 from maintenance import licenses
-from tests.factories import CategoryFactory, it_robot, make_asset, make_user
+from tests.factories import AssetModelFactory, CategoryFactory, it_robot, make_asset, make_user
 
 pytestmark = pytest.mark.django_db
 
@@ -268,3 +271,35 @@ def test_too_many_fields_is_a_json_400_with_errors(it_fuzz, settings):
     body = response.json()
     assert body["errors"] == {}
     assert "Too many fields" in body["detail"]
+
+
+# --- a loan booked in the year 9999: the calendar feed computed the day after it (a 500) ---------
+
+
+def test_a_loan_cannot_be_booked_more_than_a_year_ahead(employee_fuzz):
+    model = AssetModelFactory()
+    asset = make_asset(model=model, category=model.category, name="Pool phone")
+    Asset.objects.filter(pk=asset.pk).update(reservable=True)
+    today = timezone.localdate()
+    farthest = today + datetime.timedelta(days=reservations.MAX_DAYS_AHEAD)
+
+    refused = employee_fuzz.check(
+        "POST",
+        "/api/v1/reservations/",
+        body={"asset": asset.tag, "starts_on": "9999-12-31", "ends_on": "9999-12-31"},
+        media_type="application/json",
+    )
+    booked = employee_fuzz.check(
+        "POST",
+        "/api/v1/reservations/",
+        body={"asset": asset.tag, "starts_on": str(farthest), "ends_on": str(farthest)},
+        media_type="application/json",
+    )
+
+    assert refused.status_code == 400
+    assert "more than a year ahead" in refused.json()["errors"]["starts_on"][0]
+    assert booked.status_code == 201
+    person = Token.objects.get(key=employee_fuzz.token).user
+    feed = reservations.ics_feed(model, person)
+    after = farthest + datetime.timedelta(days=1)
+    assert f"DTEND;VALUE=DATE:{after:%Y%m%d}" in feed
