@@ -277,20 +277,18 @@ REASONS = [*RetirementReason.choices, ("", NOT_STATED)]
 def retired_in_period(
     queryset: QuerySet, start: datetime.date | None = None, end: datetime.date | None = None
 ) -> QuerySet:
-    """Retired or disposed assets whose retirement falls in the period (local dates)."""
+    """Retired or disposed assets whose retirement falls in the period (local dates).
+
+    Compared as dates in the database (``__date`` is the local date): no date arithmetic here,
+    which at ``to=9999-12-31`` ran past the calendar's end (a 500 found by the API fuzz).
+    """
     queryset = queryset.filter(
         status__in=[AssetStatus.RETIRED, AssetStatus.DISPOSED], retired_at__isnull=False
     )
-    zone = timezone.get_current_timezone()
     if start:
-        queryset = queryset.filter(
-            retired_at__gte=datetime.datetime.combine(start, datetime.time.min, tzinfo=zone)
-        )
+        queryset = queryset.filter(retired_at__date__gte=start)
     if end:
-        after = end + datetime.timedelta(days=1)
-        queryset = queryset.filter(
-            retired_at__lt=datetime.datetime.combine(after, datetime.time.min, tzinfo=zone)
-        )
+        queryset = queryset.filter(retired_at__date__lte=end)
     return queryset
 
 

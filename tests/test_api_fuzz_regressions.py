@@ -303,3 +303,17 @@ def test_a_loan_cannot_be_booked_more_than_a_year_ahead(employee_fuzz):
     feed = reservations.ics_feed(model, person)
     after = farthest + datetime.timedelta(days=1)
     assert f"DTEND;VALUE=DATE:{after:%Y%m%d}" in feed
+
+
+# --- a report period to the last day of the calendar: no date past it is computed ----------------
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/reports/retirement-by-category/", "/api/v1/reports/disposals/"]
+)
+def test_report_period_to_the_end_of_the_calendar(it_fuzz, path):
+    make_asset("retired")
+
+    response = it_fuzz.check("GET", path, query={"from": "0001-01-01", "to": "9999-12-31"})
+
+    assert response.status_code == 200
