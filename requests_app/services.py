@@ -681,6 +681,22 @@ def _save_order(order: PurchaseOrder, *, actor, reason: str) -> None:
     order.save()
 
 
+def _note_arrivals_elsewhere(order: PurchaseOrder) -> list[str]:
+    """Units whose asset was received on its own (the asset's Receive move, not this order) have
+    arrived: marked so, the order neither withdraws nor still expects them. Their tags.
+
+    Before, cancelling such an order tried to withdraw an asset already in stock and answered
+    the asset's 409 instead of the order's (found by the API fuzz).
+    """
+    units = OrderedAsset.objects.filter(
+        line__order=order, received_at__isnull=True, asset__isnull=False
+    ).exclude(asset__status=AssetStatus.ON_ORDER)
+    tags = sorted(units.values_list("asset__tag", flat=True))
+    if tags:
+        units.update(received_at=timezone.now())
+    return tags
+
+
 def _refuse_order(order: PurchaseOrder, action: str, detail: str) -> OrderRefused:
     return OrderRefused(
         f"{order.number} is {OrderStatus(order.status).label.lower()}: it cannot be {action}. "
@@ -777,6 +793,7 @@ def receive_order(
             raise _refuse_order(order, "received", "Everything on it has already arrived.")
         if not receipts:
             raise ValidationError({"lines": "Say which lines arrived."})
+        _note_arrivals_elsewhere(order)
         errors: dict[str, list[str]] = {}
         plan: list[tuple[PurchaseOrderLine, list[OrderedAsset], list[str]]] = []
         seen_lines: set[int] = set()
@@ -869,9 +886,17 @@ def cancel_order(order: PurchaseOrder, *, actor, reason: str) -> PurchaseOrder:
         order = _locked_order(order)
         if order.status in (OrderStatus.RECEIVED, OrderStatus.CANCELLED):
             raise _refuse_order(order, "cancelled", "Nothing on it is still to arrive.")
+        arrived = _note_arrivals_elsewhere(order)
         pending = OrderedAsset.objects.filter(
             line__order=order, received_at__isnull=True
         ).select_related("asset")
+        if arrived and not pending.exists():
+            raise _refuse_order(
+                order,
+                "cancelled",
+                f"Everything on it has arrived ({', '.join(arrived)} received on its own): "
+                "nothing is left to cancel.",
+            )
         for unit in pending:
             lifecycle.withdraw_order(
                 unit.asset, actor=actor, reason=f"{order.number} cancelled: {reason}"

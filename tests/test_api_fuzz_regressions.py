@@ -26,6 +26,7 @@ from assets.models.catalogue import MAX_AUDIT_INTERVAL_DAYS, MAX_EXPECTED_LIFE_M
 from itam.api import exception_handler
 from maintenance import licenses
 from tests.factories import AssetModelFactory, CategoryFactory, it_robot, make_asset, make_user
+from tests.request_factories import approved_request, make_order, make_team
 
 pytestmark = pytest.mark.django_db
 
@@ -317,3 +318,53 @@ def test_report_period_to_the_end_of_the_calendar(it_fuzz, path):
     response = it_fuzz.check("GET", path, query={"from": "0001-01-01", "to": "9999-12-31"})
 
     assert response.status_code == 200
+
+
+# --- an ordered asset received on its own, then its order cancelled: the order's 409 or a cancel --
+
+
+def _order_with_one_unit_received_on_its_own(quantity: int):
+    team = make_team()
+    request = approved_request(team, cost=str(1000 * quantity), quantity=quantity)
+    order = make_order(team, requests=[request], send=True)
+    first = order.lines.get().units.order_by("pk").first().asset
+    lifecycle.receive(first, actor=team.it, reason="Arrived early, by courier")
+    return team, order, first
+
+
+def test_cancelling_an_order_spares_what_arrived_on_its_own():
+    team, order, arrived = _order_with_one_unit_received_on_its_own(quantity=2)
+    fuzz = Fuzz(team.it)
+
+    response = fuzz.check(
+        "POST",
+        "/api/v1/purchase-orders/{id}/cancel/",
+        path_parameters={"id": order.pk},
+        body={"reason": "Vendor out of stock"},
+        media_type="application/json",
+    )
+
+    assert response.status_code == 200
+    assert response.json()["status"] == "cancelled"
+    arrived.refresh_from_db()
+    assert arrived.status == "in_stock"  # not withdrawn: it is here
+    assert arrived.ordered_as.received_at is not None
+    assert Asset.objects.filter(status="on_order").count() == 0
+
+
+def test_cancelling_an_order_whose_every_unit_arrived_is_the_orders_409():
+    team, order, arrived = _order_with_one_unit_received_on_its_own(quantity=1)
+    fuzz = Fuzz(team.it)
+
+    response = fuzz.check(
+        "POST",
+        "/api/v1/purchase-orders/{id}/cancel/",
+        path_parameters={"id": order.pk},
+        body={"reason": "Vendor out of stock"},
+        media_type="application/json",
+    )
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["order"], body["code"]) == (order.pk, "order_refused")
+    assert arrived.tag in body["detail"] and "nothing is left to cancel" in body["detail"]
