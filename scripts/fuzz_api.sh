@@ -166,6 +166,37 @@ with urllib.request.urlopen(request, timeout=30) as response:
 EOF
 }
 
+# The demo has no loaner pools: IT staff put three in-stock assets in pools and book one for an
+# employee, through the API, so the reservation and pool operations meet real data too.
+"$PY" - "$BASE/api/v1" "$(token_for "${DEMO_USER["IT staff"]}")" "${DEMO_USER[Employees]}" <<'EOF'
+import datetime, json, sys, urllib.request
+
+base, token, employee = sys.argv[1:]
+
+
+def call(method, path, body=None):
+    request = urllib.request.Request(
+        base + path,
+        data=json.dumps(body).encode() if body is not None else None,
+        method=method,
+        headers={"Authorization": f"Token {token}", "Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=30) as response:
+        return json.load(response)
+
+
+stock = call("GET", "/assets/?status=in_stock&ordering=tag&page_size=3")["results"]
+for asset in stock:
+    call("POST", "/loaner-pools/add/", {"tag": asset["tag"], "reason": "API fuzz data"})
+if stock:
+    start = datetime.date.today() + datetime.timedelta(days=2)
+    call("POST", "/reservations/", {
+        "asset": stock[0]["tag"], "person": employee,
+        "starts_on": str(start), "ends_on": str(start + datetime.timedelta(days=3)),
+    })
+print(f"    {len(stock)} assets put in loaner pools, one booked for {employee}")
+EOF
+
 # --- schemathesis, once per role ---------------------------------------------------------------
 seed_args=()
 [ "$SEED" = random ] || seed_args=(--seed "$SEED")
