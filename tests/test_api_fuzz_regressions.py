@@ -368,3 +368,26 @@ def test_cancelling_an_order_whose_every_unit_arrived_is_the_orders_409():
     body = response.json()
     assert (body["order"], body["code"]) == (order.pk, "order_refused")
     assert arrived.tag in body["detail"] and "nothing is left to cancel" in body["detail"]
+
+
+# --- fulfilling a request with an asset that is not in stock: the asset's 409, as documented ----
+
+
+def test_fulfilling_with_an_asset_not_in_stock_is_the_assets_documented_409():
+    team = make_team()
+    request = approved_request(team)
+    taken = make_asset("deployed", category=team.laptops, model=team.laptop_model)
+    fuzz = Fuzz(team.it)
+
+    response = fuzz.check(
+        "POST",
+        "/api/v1/requests/{id}/fulfil/",
+        path_parameters={"id": request.pk},
+        body={"asset": taken.tag},
+        media_type="application/json",
+    )
+
+    assert response.status_code == 409
+    body = response.json()
+    assert (body["tag"], body["current_status"], body["move"]) == (taken.tag, "deployed", "deploy")
+    assert "transfer" in body["allowed_moves"]
