@@ -90,6 +90,10 @@ MIDDLEWARE = [
     "simple_history.middleware.HistoryRequestMiddleware",
     "axes.middleware.AxesMiddleware",
 ]
+# The benchmark's per-request SQL count (bench/middleware.py, X-Bench-* headers): opt-in through
+# ITAM_BENCH_SQL=1 for `make bench` only, never set in production.
+if env.bool("ITAM_BENCH_SQL", default=False):
+    MIDDLEWARE.insert(0, "bench.middleware.SQLCountMiddleware")
 
 ROOT_URLCONF = "itam.urls"
 WSGI_APPLICATION = "itam.wsgi.application"

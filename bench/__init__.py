@@ -1,0 +1,1 @@
+"""The performance benchmark (``make bench``): data builder, SQL-count middleware, HTTP client."""
