@@ -63,6 +63,8 @@ class Built:
     long_tag: str
     audit_ids: list[int]
     audit_location_ids: list[int]
+    scan_tags: list[str]  # assets in the first audit's building, to scan
+    token: str
     seconds: float
 
 
@@ -165,6 +167,7 @@ def build(sizes: Sizes, *, seed: int = 9, password: str = "bench-password-9", lo
                 for r in range(1, 5)
             ],
         )
+        floors_by_pk = {f.pk: f for f in floors}
         departments = _batched(
             Department,
             [
@@ -207,7 +210,7 @@ def build(sizes: Sizes, *, seed: int = 9, password: str = "bench-password-9", lo
                 for i, p in enumerate([*people, it, auditor])
             ],
         )
-        Token.objects.create(user=it)
+        token = Token.objects.create(user=it)
         step(f"{len(people)} people")
 
         # --- assets ------------------------------------------------------------------------
@@ -319,6 +322,11 @@ def build(sizes: Sizes, *, seed: int = 9, password: str = "bench-password-9", lo
             ],
         )
 
+        audited = {
+            r.pk for r in rooms if floors_by_pk[r.parent_id].parent_id == audits[0].location_id
+        }
+        scan_tags = [a.tag for a in assets if a.location_id in audited][:500]
+
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE")
@@ -331,6 +339,8 @@ def build(sizes: Sizes, *, seed: int = 9, password: str = "bench-password-9", lo
         long_tag=long_asset.tag,
         audit_ids=[a.pk for a in audits],
         audit_location_ids=[a.location_id for a in audits],
+        scan_tags=scan_tags,
+        token=token.key,
         seconds=seconds,
     )
 
