@@ -16,7 +16,11 @@ User = get_user_model()
 
 class AssetFilterSet(django_filters.FilterSet):
     q = django_filters.CharFilter(method="search", label="Search")
-    status = django_filters.MultipleChoiceFilter(choices=AssetStatus.choices, label="Status")
+    # distinct=False: status is a column of the asset, no join can repeat a row, and the
+    # default SELECT DISTINCT made PostgreSQL sort every matching row (300 ms at 100k assets).
+    status = django_filters.MultipleChoiceFilter(
+        choices=AssetStatus.choices, label="Status", distinct=False
+    )
     category = django_filters.ModelChoiceFilter(
         queryset=Category.objects.all(), to_field_name="slug", label="Category"
     )
