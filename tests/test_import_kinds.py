@@ -396,6 +396,44 @@ def test_licence_our_export_reimports_by_id(it):
     assert first.seats == 7 and first.owner == owner
 
 
+def test_licence_foreign_id_with_another_key_never_overwrites_ours(it):
+    ours = licence_service.create_license(actor=it, product="Office", key="OUR-OWN-KEY", seats=9)
+    other = licence_service.create_license(actor=it, product="Other", seats=1)
+    assert other.pk != ours.pk
+    foreign = csv("ID,Name,Product Key,Seats", f"{ours.pk},Office,SNIPE-B,4")
+    report = import_licenses(foreign, actor=it, skip_bad=True)
+    assert errors(report) == [(2, "ID")]
+    message = report.errors[0]["message"]
+    assert f"ID {ours.pk} belongs to another licence here" in message
+    assert "OUR-OWN-KEY" not in json.dumps(report.as_dict())
+    assert "SNIPE-B" not in json.dumps(report.as_dict())
+    ours.refresh_from_db()
+    assert (ours.key, ours.seats) == ("OUR-OWN-KEY", 9)
+    assert SoftwareLicense.objects.count() == 2
+
+    # The same key, or no key on either side, is the same licence: the ID is trusted.
+    same = import_licenses(
+        csv("ID,Name,Product Key,Seats", f"{ours.pk},Office,OUR-OWN-KEY,4"), actor=it
+    )
+    assert same.errors == [] and same.updated == 1
+    ours.refresh_from_db()
+    assert ours.seats == 4
+    unkeyed = import_licenses(csv("ID,Name,Seats", f"{other.pk},Other,3"), actor=it)
+    assert unkeyed.errors == [] and unkeyed.updated == 1
+    other.refresh_from_db()
+    assert other.seats == 3
+
+
+def test_licence_id_without_key_matches_only_as_a_keyless_row_would(it):
+    ours = licence_service.create_license(actor=it, product="Office", key="K-1", seats=9)
+    licence_service.create_license(actor=it, product="Office", key="K-2", seats=5)
+    # Our export has no keys: with two keyed "Office" licences the ID alone does not pick one.
+    report = import_licenses(csv("id,product,seats", f"{ours.pk},Office,4"), actor=it)
+    assert errors(report) == [(2, "product")] and "2 licences" in report.errors[0]["message"]
+    ours.refresh_from_db()
+    assert ours.seats == 9
+
+
 def test_licence_without_key_fills_the_one_unkeyed(it):
     licence_service.create_license(actor=it, product="Tool", seats=1)
     report = import_licenses(csv("Product,Key,Seats", "Tool,T-1,1"), actor=it)

@@ -1,7 +1,9 @@
 """Import software licences from CSV (ours or Snipe-IT's licences layout).
 
-A row matches a licence here by its ID when the product agrees (another system's IDs are
-ignored), else by product and key; a row without a key matches the one licence of that product.
+A row matches a licence here by its ID only when the product and the key agree too (an ID
+that names a licence with another key is a row error: another system's numbering must not
+overwrite ours), else by product and key; a row without a key matches the one licence of that
+product.
 Matched licences are updated, others created, both through ``maintenance.licenses`` (the
 licence pages' own service), so the same rules hold: seats never below those in use, dates in
 order, keys changed only by people who may see them. Snipe-IT fields our licences do not have
@@ -131,12 +133,26 @@ class LicenseImporter(Importer):
         return plan
 
     def match(self, row: Row, product: str) -> SoftwareLicense | None:
-        """Ours by ID (same product), else by product and key; each licence once per file."""
+        """Ours by ID (same product and key), else by product and key; each licence once per file.
+
+        An ID alone is not trusted: other systems number their licences too, and a foreign
+        export's "ID 2" must not overwrite our licence 2.
+        """
         same = self.by_product.get(words(product), [])
         license = None
         by_id = self.by_id.get(_id(row))
         key, version = row("key"), words(row("version"))
-        if by_id is not None and words(by_id.product) == words(product):
+        if by_id is not None and words(by_id.product) != words(product):
+            by_id = None  # another system's numbering: the ID names something else here
+        ours = by_id.key.strip() if by_id is not None else ""
+        if by_id is not None and key and ours and key != ours:
+            # Another system's ID that happens to be one of ours: never overwrite that licence.
+            raise RowError(
+                "id",
+                f"ID {by_id.pk} belongs to another licence here (its key differs): remove the "
+                "ID column to match licences by product and key.",
+            )
+        if by_id is not None and key == ours:
             license = by_id
         elif key:
             keyed = [lic for lic in same if lic.key.strip() == key]
