@@ -7,6 +7,7 @@ skipped: gaps are fine, reuse is not.
 """
 
 import re
+from collections.abc import Iterable
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -19,8 +20,15 @@ def format_tag(prefix: str, number: int) -> str:
     return f"{prefix}-{number:0{settings.ITAM_TAG_DIGITS}d}"
 
 
-def allocate_tags(count: int = 1, prefix: str | None = None) -> list[str]:
-    """Take the next ``count`` tags; call inside the registering transaction."""
+def allocate_tags(
+    count: int = 1, prefix: str | None = None, *, avoid: Iterable[str] = ()
+) -> list[str]:
+    """Take the next ``count`` tags; call inside the registering transaction.
+
+    ``avoid``: tags about to be registered alongside (pre-printed labels in the same import),
+    which the database does not hold yet but the sequence must step over all the same.
+    """
+    avoided = {tag.lower() for tag in avoid}
     prefix = prefix or settings.ITAM_TAG_PREFIX
     with transaction.atomic():
         sequence = _locked_sequence(prefix)
@@ -32,7 +40,9 @@ def allocate_tags(count: int = 1, prefix: str | None = None) -> list[str]:
             number += wanted
             # An imported asset may already carry a tag in our range: step over it.
             taken = set(Asset.objects.filter(tag__in=candidates).values_list("tag", flat=True))
-            tags.extend(tag for tag in candidates if tag not in taken)
+            tags.extend(
+                tag for tag in candidates if tag not in taken and tag.lower() not in avoided
+            )
         sequence.last_number = number
         sequence.save(update_fields=["last_number"])
     return tags

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
 
 from assets.importer import service
 from assets.importer.columns import map_header
@@ -368,3 +368,66 @@ def test_holder_named_by_full_name_only(it, laptops):
     report = service.import_assets(data, actor=it, create=True, skip_bad=True)
     assert report.created == 1
     assert Asset.objects.get().assigned_user == carol
+
+
+# --- review fixes -----------------------------------------------------------------------------
+
+
+def test_sequence_tags_step_over_pre_printed_tags_in_the_same_file(it, laptops):
+    data = b"Asset Tag,Name,Category\n,First,Laptops\nIT-000001,Labelled,Laptops\n"
+    report = service.import_assets(data, actor=it)
+    assert report.errors == [] and report.created == 2
+    assert Asset.objects.get(tag="IT-000001").name == "Labelled"
+    assert Asset.objects.get(name="First").tag != "IT-000001"
+
+
+def test_two_new_people_sharing_an_email_name_are_a_row_error_not_one_account(it, laptops):
+    data = b"Name,Category,Email\nA,Laptops,john@a.example\nB,Laptops,john@b.example\n"
+    dry = service.import_assets(data, actor=it, create=True, dry_run=True)
+    assert [(e["row"], e["column"]) for e in dry.errors] == [(3, "Email")]
+    assert "Username column" in dry.errors[0]["message"]
+
+
+def test_dry_run_reports_people_that_could_not_be_created(it, laptops):
+    make_user("employee", username="john", email="john@old.example")
+    data = (
+        b"Name,Category,Username,Email\n"
+        b"A,Laptops,bad user!,\n"
+        b"B,Laptops,,not-an-email\n"
+        b"C,Laptops,,john@newco.example\n"
+    )
+    dry = service.import_assets(data, actor=it, create=True, dry_run=True)
+    assert [(e["row"], e["column"]) for e in dry.errors] == [
+        (2, "Username"),
+        (3, "Email"),
+        (4, "Email"),
+    ]
+    assert "belongs to someone else" in dry.errors[2]["message"]
+
+
+def test_skip_bad_forgets_what_a_failed_row_created(it, monkeypatch):
+    """A row rolled back with its savepoint must not leave later rows pointing at a category
+    that no longer exists."""
+
+    def refuse(*args, **kwargs):
+        raise ValidationError("The repair cannot start.")
+
+    monkeypatch.setattr(service.lifecycle, "start_maintenance", refuse)
+    data = b"Name,Category,Status\nA,Gadgets,Out for repair\nB,Gadgets,Ready to Deploy\n"
+    report = service.import_assets(data, actor=it, create=True, skip_bad=True)
+    assert [e["row"] for e in report.errors] == [2]
+    assert report.applied and report.created == 1
+    assert Asset.objects.get(name="B").category.name == "Gadgets"
+
+
+def test_a_warranty_past_the_calendar_is_a_row_error(it, laptops):
+    data = b"Name,Category,Purchase Date,Warranty Months\nA,Laptops,9999-12-31,12\n"
+    report = service.import_assets(data, actor=it, dry_run=True)
+    assert [(e["row"], e["column"]) for e in report.errors] == [(2, "Warranty Months")]
+
+
+def test_nul_bytes_are_dropped_not_a_server_error(it, laptops):
+    data = b"Name,Category,Serial Number\nA\x00,Laptops,S\x001\n"
+    report = service.import_assets(data, actor=it)
+    assert report.errors == []
+    assert Asset.objects.get(serial_number="S1").name == "A"

@@ -23,9 +23,11 @@ def decode(data: bytes) -> str:
     if len(data) > MAX_BYTES:
         raise FileRefused(f"The file is larger than {MAX_BYTES // (1024 * 1024)} MB.")
     try:
-        return data.decode("utf-8-sig")
+        text = data.decode("utf-8-sig")
     except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace")
+        text = data.decode("cp1252", errors="replace")
+    # NUL never means anything in a CSV, and PostgreSQL refuses to store or compare it.
+    return text.replace("\x00", "")
 
 
 def sniff_delimiter(text: str) -> str:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import Value
 from django.db.models.functions import Concat, Lower
@@ -278,8 +279,15 @@ def import_assets(
                 if item is not None:
                     new.append((plan, item))
                     continue
-                with transaction.atomic():
-                    writer.write(plan)
+                made = dict(writer.made)
+                try:
+                    with transaction.atomic():
+                        writer.write(plan)
+                except Exception:
+                    # What the savepoint made is gone again: forget it, or a later row would
+                    # point at a category or place that no longer exists.
+                    writer.made = made
+                    raise
             except RowError as problem:
                 error(plan.row, problem.field_name, problem.message)
                 continue
@@ -370,6 +378,8 @@ class _RowChecker:
         self.indexes = indexes
         self.create = create
         self.seen_tags: set[str] = set()
+        self.taken_usernames: dict[str, bool] = {}  # lower-case username -> someone has it
+        self.new_people: dict[str, str] = {}  # username -> e-mail of the first row naming them
         self.seen_serials: set[str] = set()
 
     def missing(self, name: str, what: str, value: str) -> RowError:
@@ -530,7 +540,12 @@ class _RowChecker:
             start = fields.get("purchase_date") or (plan.asset and plan.asset.purchase_date)
             if not start:
                 raise RowError("warranty_months", "Warranty months need a purchase date.")
-            fields["warranty_end"] = _add_months(start, int(months))
+            try:
+                fields["warranty_end"] = _add_months(start, int(months))
+            except OverflowError:
+                raise RowError(
+                    "warranty_months", "The warranty would end after the year 9999."
+                ) from None
 
         # Status and holder (new assets only: existing ones change state through moves).
         word = get("status")
@@ -618,18 +633,57 @@ class _RowChecker:
                 "username" if username else "email" if email else "checked_out_to",
                 f"Person “{who}” does not exist: create them first, or import with create=1.",
             )
+        column = "username" if username else "email" if email else "checked_out_to"
         if not username:
             username = email.split("@")[0] if email else slugify(named) or named
+        username = username[:150]
+        self.new_person_problem(column, username, email)
         return {
-            "username": username[:150],
+            "username": username,
             "email": email,
             "full_name": full or (named if named and "@" not in named else ""),
         }
+
+    def new_person_problem(self, column: str, username: str, email: str) -> None:
+        """What would stop the account from being created, found in the checks (so a dry run
+        reports it): a malformed username or e-mail, a username someone else has, or one file
+        naming two different people who would get the same username."""
+        try:
+            User.username_validator(username)
+        except ValidationError:
+            raise RowError(
+                column,
+                f"“{username}” cannot be a username: use letters, digits and @ . + - _ only "
+                "(add a Username column).",
+            ) from None
+        if email:
+            try:
+                validate_email(email)
+            except ValidationError:
+                raise RowError(column, f"“{email}” is not a valid e-mail address.") from None
+        key = username.lower()
+        if key not in self.taken_usernames:
+            self.taken_usernames[key] = User.objects.filter(username__iexact=username).exists()
+        if self.taken_usernames[key]:
+            raise RowError(
+                column,
+                f"The username “{username}” belongs to someone else here: add a Username column "
+                "for this person.",
+            )
+        first = self.new_people.setdefault(key, (email or "").lower())
+        if first != (email or "").lower():
+            raise RowError(
+                column,
+                f"Two different people in this file would both get the username “{username}”: "
+                "add a Username column.",
+            )
 
 
 def _add_months(start: datetime.date, months: int) -> datetime.date:
     month = start.month - 1 + months
     year, month = start.year + month // 12, month % 12 + 1
+    if year > datetime.MAXYEAR:
+        raise OverflowError(year)
     for day in (start.day, 30, 29, 28):
         try:
             return datetime.date(year, month, day)
@@ -736,12 +790,12 @@ class _Writer:
     def write(self, plan: Plan) -> None:
         """A new asset whose state comes through a move with its own records (a repair, a
         missing report, a retirement): registered and moved one by one, as a person would."""
+        person = self.user(plan.person) if plan.person is not None else None
         fields = self.fields(plan)
         actor = self.actor
         asset = lifecycle.register(
             actor=actor, reason=IMPORT_REASON, tag=plan.tag or None, **fields
         )
-        person = self.user(plan.person) if plan.person is not None else None
         if person is not None:
             asset = lifecycle.deploy(
                 asset,

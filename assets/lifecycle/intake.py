@@ -100,7 +100,12 @@ def register_many(items: Sequence[NewAsset], *, actor, reason: str) -> list[Asse
         return []
 
     with transaction.atomic():
-        sequence_tags = iter(allocate_tags(sum(1 for item in items if not item.tag)))
+        sequence_tags = iter(
+            allocate_tags(
+                sum(1 for item in items if not item.tag),
+                avoid=[item.tag.strip() for item in items if item.tag],
+            )
+        )
         for item, asset in zip(items, assets, strict=True):
             asset.tag = item.tag.strip() if item.tag else next(sequence_tags)
         now = timezone.now()
