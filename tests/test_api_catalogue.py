@@ -179,11 +179,9 @@ def test_it_staff_build_the_catalogue_for_a_migration():
         format="json",
     )
     assert room.status_code == 201 and room.json()["full_name"] == "Leeds › Store"
-    boss = make_user("manager", username="pat")
-    team = api.post("/api/v1/departments/", {"name": "Field Ops", "manager": "pat"}, format="json")
+    team = api.post("/api/v1/departments/", {"name": "Field Ops"}, format="json")
     assert team.status_code == 201
-    assert (team.json()["slug"], team.json()["manager"]) == ("field-ops", "pat")
-    assert Department.objects.get(slug="field-ops").manager == boss
+    assert (team.json()["slug"], team.json()["manager"]) == ("field-ops", None)
 
     edited = api.patch(
         "/api/v1/categories/docking-stations/",
@@ -367,3 +365,65 @@ def test_a_step_is_found_only_under_its_own_category():
     assert it.get(f"/api/v1/categories/phones/checklist/{step.pk}/").status_code == 404
     assert it.get("/api/v1/categories/nope/checklist/").status_code == 404
     assert it.get(f"/api/v1/categories/laptops/checklist/{step.pk}/").status_code == 200
+
+
+# --- controls only administrators move -----------------------------------------------------------
+
+
+def test_only_administrators_choose_a_departments_manager():
+    team = DepartmentFactory(name="Sales", slug="sales")
+    make_user("manager", username="pat")
+    it = make_user("it", username="ivy")
+    url = f"/api/v1/departments/{team.pk}/"
+
+    # IT staff edit departments, but cannot give themselves (or anyone) approval rights.
+    for body in ({"manager": "ivy"}, {"manager": "pat"}):
+        refused = api_for(it).patch(url, body, format="json")
+        assert refused.status_code == 403
+        assert "Only administrators may choose a department's manager" in refused.json()["detail"]
+    created = api_for(it).post(
+        "/api/v1/departments/", {"name": "Field Ops", "manager": "ivy"}, format="json"
+    )
+    assert created.status_code == 403
+    assert not Department.objects.filter(name="Field Ops").exists()
+    team.refresh_from_db()
+    assert team.manager is None
+    for role in ("employee", "manager", "auditor"):
+        assert as_role(role).patch(url, {"manager": "pat"}, format="json").status_code == 403
+
+    admin = api_for(make_user("admin"))
+    assert admin.patch(url, {"manager": "pat"}, format="json").status_code == 200
+    team.refresh_from_db()
+    assert team.manager.username == "pat"
+    made = admin.post("/api/v1/departments/", {"name": "Support", "manager": "pat"}, format="json")
+    assert made.status_code == 201 and made.json()["manager"] == "pat"
+
+    # Other edits by IT staff, and sending the manager it already has, still work.
+    body = api_for(it).get(url).json()
+    assert api_for(it).put(url, {**body, "cost_centre": "CC-9"}, format="json").status_code == 200
+    assert api_for(it).patch(url, {"manager": None}, format="json").status_code == 403
+    team.refresh_from_db()
+    assert (team.cost_centre, team.manager.username) == ("CC-9", "pat")
+
+
+def test_only_administrators_switch_off_holds_data():
+    CategoryFactory(name="Laptops", slug="laptops", holds_data=True)
+    url = "/api/v1/categories/laptops/"
+    for role in ("it", "employee", "manager", "auditor"):
+        refused = as_role(role).patch(url, {"holds_data": False}, format="json")
+        assert refused.status_code == 403, role
+    refused = as_role("it").patch(url, {"holds_data": False}, format="json")
+    assert "Only administrators may switch off “holds data”" in refused.json()["detail"]
+    assert Category.objects.get(slug="laptops").holds_data is True
+
+    it = as_role("it")
+    assert it.patch(url, {"audit_interval_days": 90}, format="json").status_code == 200
+    assert it.put(url, it.get(url).json(), format="json").status_code == 200
+    assert Category.objects.get(slug="laptops").holds_data is True
+
+    admin = api_for(make_user("admin"))
+    assert admin.patch(url, {"holds_data": False}, format="json").status_code == 200
+    assert Category.objects.get(slug="laptops").holds_data is False
+    # Switching it on is the safe direction: IT staff may.
+    assert it.patch(url, {"holds_data": True}, format="json").status_code == 200
+    assert Category.objects.get(slug="laptops").holds_data is True

@@ -22,7 +22,7 @@ from drf_spectacular.utils import (
     extend_schema_serializer,
     extend_schema_view,
 )
-from rest_framework import serializers, viewsets
+from rest_framework import exceptions, serializers, viewsets
 from rest_framework.filters import OrderingFilter, SearchFilter
 from rest_framework.permissions import SAFE_METHODS, BasePermission
 
@@ -132,6 +132,17 @@ class CatalogueViewSet(viewsets.ModelViewSet):
         delete_record(instance, actor=self.request.user)  # InUse -> 409
 
 
+ACCOUNT_ADMIN = "auth.change_user"  # administrators: who may hand out approval rights
+
+
+def _admin_only(serializer: serializers.Serializer, changed: bool, message: str) -> None:
+    """403 unless the person may administer accounts: some catalogue fields are controls
+    (who approves, whether a wipe is needed) that IT staff must not be able to move."""
+    user = serializer.context["request"].user
+    if changed and not user.has_perm(ACCOUNT_ADMIN):
+        raise exceptions.PermissionDenied(message)
+
+
 def _slug_from_name(serializer: serializers.ModelSerializer, attrs: dict) -> None:
     """A slug left out is made from the name (and must still be free)."""
     if attrs.get("slug") or (serializer.instance is not None and "slug" not in attrs):
@@ -183,6 +194,13 @@ class CategoryWriteSerializer(StrictInput, s.CategorySerializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
+        was = self.instance.holds_data if self.instance is not None else False
+        _admin_only(
+            self,
+            was and attrs.get("holds_data", was) is False,
+            "Only administrators may switch off “holds data”: it is what makes these assets "
+            "be wiped before disposal.",
+        )
         _slug_from_name(self, attrs)
         return attrs
 
@@ -201,7 +219,8 @@ class CategoryFilterSet(filters.FilterSet):
     "category",
     "categories",
     "Anyone signed in. Assets name their category by slug; each shows its deployment "
-    "checklist and acceptance terms (text and version).",
+    "checklist and acceptance terms (text and version). Only administrators "
+    "(`auth.change_user`) may switch `holds_data` off (else 403).",
     "`q` searches name and slug.",
 )
 class CategoryViewSet(CatalogueViewSet):
@@ -490,6 +509,13 @@ class DepartmentWriteSerializer(StrictInput, s.DepartmentSerializer):
         return value
 
     def validate(self, attrs: dict) -> dict:
+        was = self.instance.manager if self.instance is not None else None
+        _admin_only(
+            self,
+            "manager" in attrs and attrs["manager"] != was,
+            "Only administrators may choose a department's manager: the manager approves its "
+            "requests.",
+        )
         _slug_from_name(self, attrs)
         return attrs
 
@@ -509,7 +535,8 @@ class DepartmentFilterSet(filters.FilterSet):
 @catalogue_schema(
     "department",
     "departments",
-    "Anyone signed in. Each with its manager, who approves its requests.",
+    "Anyone signed in. Each with its manager, who approves its requests; only administrators "
+    "(`auth.change_user`) may set or change the manager (else 403).",
     "`q` searches name, slug and cost centre.",
 )
 class DepartmentViewSet(CatalogueViewSet):
