@@ -78,7 +78,7 @@ def test_locations_parents_in_later_rows_count_as_known(it):
     assert room.kind == LocationKind.FLOOR and room.name == "Room 201"
 
 
-@pytest.mark.parametrize("separator", [" › ", " > ", "/"])
+@pytest.mark.parametrize("separator", [" › ", " > ", ">"])
 def test_location_paths_need_create_for_unknown_parents(it, separator):
     data = csv("Location", separator.join(["Building A", "Floor 2", "Room 201"]))
     refused = import_locations(data, actor=it)
@@ -92,6 +92,15 @@ def test_location_paths_need_create_for_unknown_parents(it, separator):
     assert room.full_name == "Building A › Floor 2 › Room 201"
     kinds = {loc.name: loc.kind for loc in Location.objects.all()}
     assert kinds == {"Building A": "building", "Floor 2": "floor", "Room 201": "room"}
+
+
+def test_location_names_may_hold_a_slash(it):
+    data = csv("Name,Parent", "HQ,", "R&D / Lab,HQ", "Bench 1/2,HQ › R&D / Lab")
+    report = import_locations(data, actor=it)
+    assert report.errors == [] and report.created == 3
+    bench = Location.objects.get(name="Bench 1/2")
+    assert bench.full_name == "HQ › R&D / Lab › Bench 1/2"
+    assert Location.objects.filter(name__in=["R&D", "Lab", "Bench 1", "2"]).count() == 0
 
 
 def test_location_parent_found_in_database_by_name_or_path(it):

@@ -30,8 +30,11 @@ ADDRESS_PARTS = ("address", "address2", "city", "state", "zip", "country")
 
 
 def split_path(text: str) -> list[str]:
-    """ "A › B › C", "A > B > C" and "A/B/C" alike."""
-    return [part.strip() for part in re.split(r"[›>/]", text) if part.strip()]
+    """ "A › B › C" and "A > B > C" alike, as the asset importer reads them.
+
+    Not "/": it is part of real names ("R&D / Lab", "Floor 1/2").
+    """
+    return [part.strip() for part in re.split(r"[›>]", text) if part.strip()]
 
 
 def _key(path: Path) -> Path:
