@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 
 from assets.importer import service
@@ -431,3 +432,17 @@ def test_nul_bytes_are_dropped_not_a_server_error(it, laptops):
     report = service.import_assets(data, actor=it)
     assert report.errors == []
     assert Asset.objects.get(serial_number="S1").name == "A"
+
+
+def test_create_needs_the_right_to_add_what_it_creates(laptops):
+    """A custom group with asset rights only may import, but not make categories or accounts."""
+    clerk = make_user()
+    clerk.user_permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="assets", codename__in=["add_asset", "change_asset"]
+        )
+    )
+    data = b"Name,Category,Email\nA,Laptops,new@example.com\n"
+    with pytest.raises(PermissionDenied):
+        service.import_assets(data, actor=clerk, create=True)
+    assert service.import_assets(b"Name,Category\nA,Laptops\n", actor=clerk).created == 1

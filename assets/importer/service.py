@@ -65,6 +65,11 @@ ACCEPTED_STATUSES = (
     "In maintenance, Lost/Stolen, Missing"
 )
 IMPORT_REASON = "Imported from CSV"
+# ``create=1`` adds catalogue rows and accounts (people get a Profile): the rights to add each.
+CREATE_PERMISSIONS = tuple(
+    f"assets.add_{model}"
+    for model in ("category", "manufacturer", "assetmodel", "vendor", "location", "profile")
+)
 
 
 @dataclass
@@ -198,6 +203,11 @@ def import_assets(
     """
     if not (actor.has_perm("assets.add_asset") and actor.has_perm("assets.change_asset")):
         raise PermissionDenied("Importing assets is for IT staff.")
+    if create and not actor.has_perms(CREATE_PERMISSIONS):
+        raise PermissionDenied(
+            "Creating missing categories, models, makers, suppliers, places and people needs "
+            "the right to add each of them: import without “create”, or ask an administrator."
+        )
     header, raw_rows = read_rows(data)
     indexes, titles, warnings = map_header(header, mapping)
     report = ImportReport(dry_run=dry_run, warnings=warnings)
