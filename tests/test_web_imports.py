@@ -432,18 +432,44 @@ def test_no_file_is_a_form_error(it):
     assert "This field is required." in response.content.decode()
 
 
-def test_uploading_deletes_ones_own_week_old_uploads_only(it, it_user):
+def test_uploading_deletes_everyones_week_old_uploads(it, it_user):
+    # Given a week-old upload of mine, one of a colleague who never came back, and a recent one
     old = job_of(upload(it, KIT_FILE))
     other = client_for(make_user("it", username="olga"))
     theirs = job_of(upload(other, KIT_FILE))
+    recent = job_of(upload(other, KIT_FILE))
     week_ago = timezone.now() - datetime.timedelta(days=jobs.KEEP_DAYS, minutes=1)
     ImportJob.objects.filter(pk__in=[old.pk, theirs.pk]).update(created_at=week_ago)
 
+    # When anyone uploads
     upload(it, KIT_FILE)
 
-    assert not ImportJob.objects.filter(pk=old.pk).exists()
-    assert ImportJob.objects.filter(pk=theirs.pk).exists()
+    # Then both week-old files are gone (with whatever keys they held), the recent one stays
+    assert not ImportJob.objects.filter(pk__in=[old.pk, theirs.pk]).exists()
+    assert ImportJob.objects.filter(pk=recent.pk).exists()
     assert ImportJob.objects.filter(uploaded_by=it_user).count() == 1
+
+
+def test_an_imported_job_keeps_its_report_but_not_its_file(it):
+    # Given a checked licence file, whose keys show as sample values on the mapping step
+    lic_file = b"Product,Product Key,Seats\nOffice,SECRET-KEY-1,4\n"
+    response = it.post(
+        "/imports/licenses/",
+        {"file": SimpleUploadedFile("lic.csv", lic_file, content_type="text/csv")},
+    )
+    job = ImportJob.objects.get(pk=int(response["Location"].rstrip("/").rsplit("/", 1)[1]))
+    assert "SECRET-KEY-1" in str(job.samples)
+    it.post(url(job, "check"), mapping_post(it.get(url(job))))
+
+    # When it is imported
+    it.post(url(job, "import"))
+
+    # Then the file and its sample values are gone; the report and the result page stay
+    job = ImportJob.objects.get(pk=job.pk)
+    assert job.state == "applied" and job.report["created"] == 1
+    assert bytes(job.data) == b"" and job.samples == []
+    page = it.get(url(job))
+    assert page.status_code == 200 and "SECRET-KEY-1" not in page.content.decode()
 
 
 def test_forms_need_the_csrf_token(it_user):
@@ -555,3 +581,12 @@ def test_every_kind_uploads_maps_and_checks_through_the_same_pages(slug):
     job.refresh_from_db()
     assert job.state == "checked" and job.report["dry_run"] is True
     assert "Step 2 of 3: the check" in client.get(url(job)).content.decode()
+
+
+def test_checking_an_imported_job_again_is_refused_not_run_on_its_emptied_file(it, it_user):
+    job = checked_job(it)
+    it.post(url(job, "import"))
+    job = ImportJob.objects.get(pk=job.pk)
+    with pytest.raises(jobs.JobRefused, match="imported already"):
+        jobs.check_job(job, KINDS["assets"], actor=it_user, mapping=job.mapping, create=True)
+    assert ImportJob.objects.get(pk=job.pk).state == "applied"

@@ -4,7 +4,9 @@ The pages in ``assets/views/imports.py`` only call these. An upload becomes an `
 owned by the person who sent it; "Check file" runs the kind's importer as a dry run with the
 person's column choices and remembers those choices (``ImportMapping``) for their next file;
 "Import" runs it for real once, under a row lock, so a double click or a second tab cannot
-import the same file twice.
+import the same file twice. Files hold secrets (licence keys, people's e-mails): an imported
+job keeps its report but not its file or sample values, and any upload drops everyone's jobs
+older than ``KEEP_DAYS``.
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from .columns import IGNORE, normalise
 from .kinds import KINDS, ImportKind
 from .parsing import MAX_BYTES, FileRefused, read_rows
 
-KEEP_DAYS = 7  # a person's older uploads go when they upload the next one
+KEEP_DAYS = 7  # everyone's older uploads go when anyone uploads the next one
 SAMPLES = 3  # values shown per column on the mapping step
 SAMPLE_SCAN_ROWS = 200  # rows looked at to find them
 SAMPLE_CHARS = 80
@@ -36,6 +38,7 @@ RESULT_PAGES: dict[str, tuple[str, str]] = {
 }
 
 S = ImportJobState
+APPLIED_ALREADY = "This file was imported already: upload it again to re-import it."
 
 
 class JobRefused(Exception):
@@ -110,14 +113,15 @@ def read_upload(data: bytes) -> FileSummary:
 def start_job(
     user: Any, kind: ImportKind, *, filename: str, data: bytes, create: bool
 ) -> ImportJob:
-    """Store an upload for the mapping step (and drop this person's uploads older than a week).
+    """Store an upload for the mapping step (and drop everyone's uploads older than a week, so
+    an abandoned file's keys and addresses do not stay for ever).
 
     Raises ``FileRefused`` before anything is stored when the file cannot be read.
     """
     summary = read_upload(data)
     with transaction.atomic():
         ImportJob.objects.filter(
-            uploaded_by=user, created_at__lt=timezone.now() - datetime.timedelta(days=KEEP_DAYS)
+            created_at__lt=timezone.now() - datetime.timedelta(days=KEEP_DAYS)
         ).delete()
         return ImportJob.objects.create(
             kind=kind.slug,
@@ -290,14 +294,16 @@ def check_job(
     Raises ``FileRefused`` (nothing saved) when the importer cannot read the file this way, and
     ``JobRefused`` once the file was imported.
     """
-    data = ImportJob.objects.values_list("data", flat=True).get(pk=job.pk)
+    data, state = ImportJob.objects.values_list("data", "state").get(pk=job.pk)
+    if state == S.APPLIED:  # its file is gone: nothing to check
+        raise JobRefused(APPLIED_ALREADY)
     report = kind.run(
         bytes(data), actor=actor, dry_run=True, create=create, skip_bad=False, mapping=mapping
     )
     with transaction.atomic():
         locked = ImportJob.objects.select_for_update().defer("data").get(pk=job.pk)
         if locked.state == S.APPLIED:
-            raise JobRefused("This file was imported already: upload it again to re-import it.")
+            raise JobRefused(APPLIED_ALREADY)
         locked.mapping = mapping
         locked.create = create
         locked.report = report.as_dict()
@@ -322,8 +328,9 @@ def apply_job(
     """Import a checked file, all or nothing (``skip_bad``: all the good rows), at most once.
 
     Returns the job and whether this call imported it; a job imported already comes back as it
-    is (a second click shows the result). ``JobRefused`` when it was not checked, or its check
-    found bad rows and skipping them was not chosen. When the real run finds bad rows (e.g. a
+    is (a second click shows the result). Once imported, its file and sample values are emptied:
+    they may hold licence keys. ``JobRefused`` when it was not checked, or its check found bad
+    rows and skipping them was not chosen. When the real run finds bad rows (e.g. a
     tag taken since the check) it writes nothing and the job is left "refused" with the report.
     """
     with transaction.atomic():
@@ -351,9 +358,11 @@ def apply_job(
         job.report = report.as_dict()
         if report.applied:
             job.state, job.applied_at = S.APPLIED, timezone.now()
+            # Imported: the file (licence keys, e-mails ...) is not needed again; the report is.
+            job.data, job.samples = b"", []
         else:
             job.state = S.REFUSED
-        job.save(update_fields=["report", "state", "applied_at"])
+        job.save(update_fields=["report", "state", "applied_at", "data", "samples"])
     return job, job.state == S.APPLIED
 
 
