@@ -211,10 +211,16 @@ class OrderDetailView(PermissionRequiredMixin, View):
         return render_order(request, get_order(request, pk))
 
 
-class OrderActionView(View):
-    """POST only; the services check who may and whether the order's state allows it."""
+class OrderActionView(PermissionRequiredMixin, View):
+    """POST only; the services check who may and whether the order's state allows it.
+
+    Only those who may read orders get this far: a refused form re-renders the whole order, so
+    an employee's empty POST must never reach it (it used to show them the order with a 400).
+    """
 
     http_method_names = ["post"]
+    permission_required = VIEW_ORDERS
+    raise_exception = True
 
     def post(self, request: HttpRequest, pk: int) -> HttpResponse:
         order = get_order(request, pk)
