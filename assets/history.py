@@ -137,14 +137,24 @@ def _value(rec, name: str, fk_names: dict[str, dict[int, str]]) -> str:
     return _display(getattr(rec, name))
 
 
-def timeline(asset: Asset, *, newest_first: bool = True) -> list[HistoryEntry]:
-    """Every change of the asset, each with who, when, which move, why and what changed."""
-    records = list(
-        asset.history.select_related("history_user").order_by("history_date", "history_id")
-    )
-    fk_names = _names_for(records)
-    entries: list[HistoryEntry] = []
+def timeline(
+    asset: Asset, *, newest_first: bool = True, limit: int | None = None
+) -> list[HistoryEntry]:
+    """Every change of the asset (or its newest ``limit``), each with who, when, which move, why
+    and what changed. The asset page shows the newest ones: an asset with 500 changes would
+    otherwise diff and draw all of them on every visit."""
+    history = asset.history.select_related("history_user")
     previous = None
+    if limit is None:
+        records = list(history.order_by("history_date", "history_id"))
+    else:
+        # One more than shown, so the oldest shown entry still says what it changed.
+        records = list(history.order_by("-history_date", "-history_id")[: limit + 1])
+        records.reverse()
+        if len(records) > limit:
+            previous = records.pop(0)
+    fk_names = _names_for([*records, previous] if previous is not None else records)
+    entries: list[HistoryEntry] = []
     for rec in records:
         changes = []
         if previous is not None:

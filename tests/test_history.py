@@ -6,6 +6,7 @@ from django.utils import timezone
 from assets import lifecycle
 from assets.choices import AssetStatus
 from assets.history import register_as_of, timeline
+from assets.views.detail import HISTORY_SHOWN
 from tests.factories import LocationFactory, it_robot, make_asset, make_user
 
 pytestmark = pytest.mark.django_db
@@ -63,3 +64,29 @@ def test_register_as_of_can_be_filtered_like_the_live_register():
     make_asset("missing")
     rows = register_as_of(timezone.now()).filter(status=AssetStatus.IN_STOCK)
     assert [r.tag for r in rows] == [a.tag]
+
+
+def test_newest_entries_still_say_what_the_oldest_shown_one_changed():
+    actor = it_robot()
+    asset = make_asset("in_stock", name="v0")
+    for n in range(1, 6):
+        lifecycle.update_details(asset, actor=actor, reason=f"rename {n}", name=f"v{n}")
+    newest = timeline(asset, limit=3)
+    assert [e.reason for e in newest] == ["rename 5", "rename 4", "rename 3"]
+    assert {c.field: (c.old, c.new) for c in newest[-1].changes} == {"name": ("v2", "v3")}
+    assert [e.reason for e in timeline(asset, limit=10)] == [e.reason for e in timeline(asset)]
+
+
+def test_asset_page_shows_the_newest_fifty_and_offers_all(client):
+    actor = it_robot()
+    asset = make_asset("in_stock", name="v0")
+    for n in range(1, HISTORY_SHOWN + 10):
+        lifecycle.update_details(asset, actor=actor, reason=f"rename {n}", name=f"v{n}")
+    client.force_login(make_user("it"))
+    page = client.get(asset.get_absolute_url()).content.decode()
+    assert page.count('class="timeline__item"') == HISTORY_SHOWN
+    assert f"Show all {HISTORY_SHOWN + 10} entries" in page
+    assert "rename 59" in page and "rename 9<" not in page
+    everything = client.get(asset.get_absolute_url(), {"history": "all"}).content.decode()
+    assert everything.count('class="timeline__item"') == HISTORY_SHOWN + 10
+    assert "Show all" not in everything

@@ -96,6 +96,18 @@ def maintenance_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
     }
 
 
+HISTORY_SHOWN = 50  # newest entries on the asset page; "Show all" lists every one
+
+
+def _history(request: HttpRequest, asset: Asset) -> dict[str, Any]:
+    show_all = request.GET.get("history") == "all"
+    entries = timeline(asset, limit=None if show_all else HISTORY_SHOWN)
+    total = len(entries)
+    if not show_all and total == HISTORY_SHOWN:
+        total = asset.history.count()
+    return {"timeline": entries, "history_total": total}
+
+
 def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
     user = request.user
     today = timezone.localdate()
@@ -122,7 +134,7 @@ def detail_context(request: HttpRequest, asset: Asset) -> dict[str, Any]:
         "can_edit": user.has_perm("assets.change_asset") and asset.status != AssetStatus.DISPOSED,
         "wipes": list(asset.wipes.select_related("performed_by", "verified_by")),
         "disposal": disposal,
-        "timeline": timeline(asset),
+        **_history(request, asset),
         "warranty_active": bool(asset.warranty_end and asset.warranty_end >= today),
         "audit_overdue": bool(asset.next_audit_date and asset.next_audit_date < today),
         "return_overdue": bool(asset.expected_return_date and asset.expected_return_date < today),
