@@ -140,7 +140,11 @@ fi
 "$PY" manage.py collectstatic --noinput -v 0  # DEBUG=0: WhiteNoise serves the manifest's files
 
 # --- gunicorn on a free port (port 0: the kernel picks; its log says which) -------------------
-gunicorn_args=(itam.wsgi -w 2 -b 127.0.0.1:0 --timeout 30 --graceful-timeout 5)
+# Two workers as in production; one on SQLite, which lets one writer in at a time (a second
+# would wait, then fail with "database is locked": a limit of the quick start's database).
+GUNICORN_WORKERS=2
+[[ "$FUZZ_DB_URL" == postgres* ]] || GUNICORN_WORKERS=1
+gunicorn_args=(itam.wsgi -w "$GUNICORN_WORKERS" -b 127.0.0.1:0 --timeout 30 --graceful-timeout 5)
 gunicorn_args+=(--access-logfile "$TMP/access.log" --error-logfile "$TMP/gunicorn.log")
 if "$VENV/bin/gunicorn" --help | grep -q -- --no-control-socket; then
     gunicorn_args+=(--no-control-socket)  # gunicorn 24+: else a shared ~/.gunicorn socket
@@ -160,7 +164,7 @@ if [ -z "$PORT" ]; then
     exit 1
 fi
 BASE="http://127.0.0.1:$PORT"
-say "gunicorn (2 workers) on $BASE"
+say "gunicorn ($GUNICORN_WORKERS workers) on $BASE"
 
 token_for() {  # token_for USERNAME: an API token through the real login endpoint
     "$PY" - "$BASE/api/v1/auth/token/" "$1" "$DEMO_PASSWORD" <<'EOF'
