@@ -164,7 +164,7 @@ if [ -z "$PORT" ]; then
     exit 1
 fi
 BASE="http://127.0.0.1:$PORT"
-say "gunicorn ($GUNICORN_WORKERS workers) on $BASE"
+say "gunicorn on $BASE, workers: $GUNICORN_WORKERS"
 
 token_for() {  # token_for USERNAME: an API token through the real login endpoint
     "$PY" - "$BASE/api/v1/auth/token/" "$1" "$DEMO_PASSWORD" <<'EOF'
