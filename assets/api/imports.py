@@ -26,7 +26,7 @@ from rest_framework.views import APIView
 
 from assets.importer.columns import IGNORE
 from assets.importer.kinds import KINDS, ImportKind
-from assets.importer.parsing import MAX_BYTES, FileRefused
+from assets.importer.parsing import MAX_BYTES, FileRefused, refuse_binary
 
 from . import serializers as s
 
@@ -128,9 +128,11 @@ class KindImportView(APIView):
             return Response({"detail": "Send the CSV as the multipart field “file”."}, status=400)
         if upload.size > MAX_BYTES:
             return Response({"detail": "The file is larger than 10 MB."}, status=400)
+        data = upload.read()
         try:
+            refuse_binary(data)
             report = kind.run(
-                upload.read(),
+                data,
                 actor=user,
                 dry_run=_flag(request, "dry_run"),
                 create=_flag(request, "create"),

@@ -22,7 +22,7 @@ from django.utils import timezone
 from ..models import ImportJob, ImportJobState, ImportMapping
 from .columns import IGNORE, normalise
 from .kinds import KINDS, ImportKind
-from .parsing import MAX_BYTES, FileRefused, read_rows
+from .parsing import MAX_BYTES, FileRefused, read_rows, refuse_binary
 
 KEEP_DAYS = 7  # everyone's older uploads go when anyone uploads the next one
 SAMPLES = 3  # values shown per column on the mapping step
@@ -86,11 +86,7 @@ def read_upload(data: bytes) -> FileSummary:
         )
     if not data.strip():
         raise FileRefused("The file is empty: it needs a header row of column titles.")
-    if b"\x00" in data[:8192]:  # .xlsx (a zip), UTF-16 text, an image...
-        raise FileRefused(
-            "This is not a CSV file (it looks like a workbook or another binary file): in your "
-            "spreadsheet choose Save As, CSV UTF-8, and upload that."
-        )
+    refuse_binary(data)  # .xlsx (a zip), UTF-16 text, an image...
     header, rows = read_rows(data)
     if not any(title.strip() for title in header):
         raise FileRefused(

@@ -18,6 +18,16 @@ class FileRefused(Exception):
     """The file as a whole cannot be read (too big, too long, no header): nothing is imported."""
 
 
+def refuse_binary(data: bytes) -> None:
+    """``FileRefused`` for a file that is not text: a workbook, an image, UTF-16 (NUL bytes near
+    the start). Checked on every upload, web and API; a stray NUL further on is dropped."""
+    if b"\x00" in data[:8192]:
+        raise FileRefused(
+            "This is not a CSV file (it looks like a workbook or another binary file): in your "
+            "spreadsheet choose Save As, CSV UTF-8, and upload that."
+        )
+
+
 def decode(data: bytes) -> str:
     """UTF-8 (with or without BOM) first; Excel on Windows still writes cp1252."""
     if len(data) > MAX_BYTES:
