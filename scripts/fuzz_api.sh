@@ -145,6 +145,9 @@ fi
 GUNICORN_WORKERS=2
 [[ "$FUZZ_DB_URL" == postgres* ]] || GUNICORN_WORKERS=1
 gunicorn_args=(itam.wsgi -w "$GUNICORN_WORKERS" -b 127.0.0.1:0 --timeout 30 --graceful-timeout 5)
+# No length limit on the request line or a header (0): schemathesis makes URLs of several KB, which
+# gunicorn would answer itself (414, in HTML) before the app sees them; the app must cope.
+gunicorn_args+=(--limit-request-line 0 --limit-request-field_size 0)
 gunicorn_args+=(--access-logfile "$TMP/access.log" --error-logfile "$TMP/gunicorn.log")
 if "$VENV/bin/gunicorn" --help | grep -q -- --no-control-socket; then
     gunicorn_args+=(--no-control-socket)  # gunicorn 24+: else a shared ~/.gunicorn socket
