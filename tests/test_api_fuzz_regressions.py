@@ -391,3 +391,25 @@ def test_fulfilling_with_an_asset_not_in_stock_is_the_assets_documented_409():
     body = response.json()
     assert (body["tag"], body["current_status"], body["move"]) == (taken.tag, "deployed", "deploy")
     assert "transfer" in body["allowed_moves"]
+
+
+# --- as_of with an offset PostgreSQL refuses (over 15:59), or past the calendar in UTC ------------
+
+
+@pytest.mark.parametrize(
+    "as_of, status",
+    [
+        ("8531-11-12T12:20:08.9+16:45", 200),  # a 500 on PostgreSQL before
+        ("2026-01-01T09:00:00-17:30", 200),
+        ("0001-01-01T00:00:00+10:00", 400),  # before year 1 in UTC
+        ("9999-12-31T23:00:00-10:00", 400),  # after year 9999 in UTC
+    ],
+)
+def test_as_of_with_any_offset_is_answered(it_fuzz, as_of, status):
+    make_asset()
+
+    response = it_fuzz.check("GET", "/api/v1/assets/", query={"as_of": as_of})
+
+    assert response.status_code == status
+    if status == 400:
+        assert "past the ends of the calendar" in response.json()["errors"]["as_of"][0]

@@ -84,7 +84,14 @@ def parse_as_of(value: str) -> datetime.datetime:
         )
     if timezone.is_naive(when):
         when = timezone.make_aware(when)
-    return when
+    try:
+        # In UTC: PostgreSQL takes offsets only up to 15:59 while ISO 8601 allows more (the API
+        # fuzz sent +16:45: a 500), and a moment at the calendar's very ends may not exist in UTC.
+        return when.astimezone(datetime.UTC)
+    except OverflowError:
+        raise ValidationError(
+            {"as_of": [f"“{value}” is past the ends of the calendar in UTC: pick another moment."]}
+        ) from None
 
 
 def _move_action(name: str):
