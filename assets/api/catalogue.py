@@ -44,6 +44,14 @@ from .serializers import ErrorSerializer, StrictInput, pk_field, user_field
 # --- shared pieces -------------------------------------------------------------------------------
 
 
+def _free_slug(serializer: serializers.Serializer, model, value: str, what: str) -> str:
+    """A slug no other row of ``model`` has (the instance being edited may keep its own)."""
+    taken = model.objects.filter(slug=value).exclude(pk=getattr(serializer.instance, "pk", None))
+    if taken.exists():
+        raise serializers.ValidationError(f"“{value}” is taken by another {what}.")
+    return value
+
+
 class Search(SearchFilter):
     """``?q=`` as on the register and the other lists (not DRF's ``?search=``)."""
 
@@ -188,10 +196,7 @@ class CategoryWriteSerializer(StrictInput, s.CategorySerializer):
         pass
 
     def validate_slug(self, value: str) -> str:
-        taken = Category.objects.filter(slug=value).exclude(pk=getattr(self.instance, "pk", None))
-        if taken.exists():
-            raise serializers.ValidationError(f"“{value}” is taken by another category.")
-        return value
+        return _free_slug(self, Category, value, "category")
 
     def validate(self, attrs: dict) -> dict:
         was = self.instance.holds_data if self.instance is not None else False
@@ -300,12 +305,7 @@ class ManufacturerSerializer(StrictInput, serializers.ModelSerializer):
         fields = ["id", "name", "slug", "website"]
 
     def validate_slug(self, value: str) -> str:
-        taken = Manufacturer.objects.filter(slug=value).exclude(
-            pk=getattr(self.instance, "pk", None)
-        )
-        if taken.exists():
-            raise serializers.ValidationError(f"“{value}” is taken by another manufacturer.")
-        return value
+        return _free_slug(self, Manufacturer, value, "manufacturer")
 
     def validate(self, attrs: dict) -> dict:
         _slug_from_name(self, attrs)
@@ -331,14 +331,7 @@ class AssetModelSerializer(StrictInput, serializers.ModelSerializer):
     full_name = serializers.CharField(source="__str__", read_only=True, help_text="Maker and name.")
     manufacturer = pk_field(Manufacturer.objects.all(), "manufacturer", "/api/v1/manufacturers/")
     manufacturer_name = serializers.CharField(source="manufacturer.name", read_only=True)
-    category = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Category.objects.all(),
-        help_text="The category's slug (see /api/v1/categories/).",
-        error_messages={
-            "does_not_exist": "No category with slug “{value}”: see /api/v1/categories/."
-        },
-    )
+    category = s.category_field()
     category_name = serializers.CharField(source="category.name", read_only=True)
 
     class Meta:
@@ -503,10 +496,7 @@ class DepartmentWriteSerializer(StrictInput, s.DepartmentSerializer):
         pass
 
     def validate_slug(self, value: str) -> str:
-        taken = Department.objects.filter(slug=value).exclude(pk=getattr(self.instance, "pk", None))
-        if taken.exists():
-            raise serializers.ValidationError(f"“{value}” is taken by another department.")
-        return value
+        return _free_slug(self, Department, value, "department")
 
     def validate(self, attrs: dict) -> dict:
         was = self.instance.manager if self.instance is not None else None

@@ -59,6 +59,19 @@ def user_field(**kwargs: Any) -> serializers.SlugRelatedField:
     )
 
 
+def category_field(**kwargs) -> serializers.SlugRelatedField:
+    """A category named by its slug, with an error that says where to find the slugs."""
+    return serializers.SlugRelatedField(
+        slug_field="slug",
+        queryset=Category.objects.all(),
+        help_text="The category's slug (see /api/v1/categories/).",
+        error_messages={
+            "does_not_exist": "No category with slug “{value}”: see /api/v1/categories/."
+        },
+        **kwargs,
+    )
+
+
 def pk_field(
     queryset, noun: str, listing: str = "", **kwargs: Any
 ) -> serializers.PrimaryKeyRelatedField:
@@ -272,14 +285,7 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
     url = serializers.SerializerMethodField(help_text="This asset in the API.")
     web_url = serializers.SerializerMethodField(help_text="This asset's page.")
     status_label = serializers.SerializerMethodField()
-    category = serializers.SlugRelatedField(
-        slug_field="slug",
-        queryset=Category.objects.all(),
-        help_text="The category's slug (see /api/v1/categories/).",
-        error_messages={
-            "does_not_exist": "No category with slug “{value}”: see /api/v1/categories/."
-        },
-    )
+    category = category_field()
     category_name = serializers.CharField(source="category.name", read_only=True)
     model = pk_field(AssetModel.objects.all(), "asset model", required=False, allow_null=True)
     model_name = serializers.StringRelatedField(source="model", read_only=True)

@@ -33,7 +33,7 @@ from django.utils import timezone
 
 from .. import lifecycle
 from ..choices import AssetStatus
-from ..models import Asset, Assignment, Category
+from ..models import Asset, Assignment
 from ..tags import TAG_PATTERN, TAG_SHAPE, allocate_tags
 from .bulk import _HISTORY_MODEL, _history_row
 
@@ -90,7 +90,7 @@ def register_many(items: Sequence[NewAsset], *, actor, reason: str) -> list[Asse
             )
         if asset.next_audit_date is None and asset.category_id is not None:
             asset.next_audit_date = today + datetime.timedelta(
-                days=_category(asset).audit_interval_days
+                days=asset.category.audit_interval_days
             )
         assets.append(asset)
     problems.update(_tag_problems(items, problems))
@@ -123,7 +123,7 @@ def register_many(items: Sequence[NewAsset], *, actor, reason: str) -> list[Asse
             history.append((registered, asset))
             if item.holder is None:
                 continue
-            category = _category(asset)
+            category = asset.category  # the instance the caller passed: no query
             if category.pk not in checklists:
                 steps = [step.pk for step in category.checklist.all()]
                 checklists[category.pk] = lifecycle.checklist_for(category, steps)
@@ -255,11 +255,6 @@ def differs(asset: Asset, name: str, value: Any) -> bool:
     if field.is_relation:
         return getattr(asset, field.attname) != (getattr(value, "pk", value))
     return getattr(asset, name) != value
-
-
-def _category(asset: Asset) -> Category:
-    # ``asset.category`` is the instance the caller passed (the importer caches them), no query.
-    return asset.category
 
 
 def _tag_problems(
