@@ -87,7 +87,7 @@ def planned_outcome(asset: Asset) -> tuple[str, str]:
     )
 
 
-def _check_deactivation(person, actor) -> None:
+def check_deactivation(person, actor) -> None:
     if person.pk == actor.pk:
         raise ValidationError({"deactivate": "You cannot deactivate your own account."})
     if person.is_superuser:
@@ -126,7 +126,7 @@ def offboard(
     if errors:
         raise ValidationError(errors)
     if deactivate:
-        _check_deactivation(person, actor)
+        check_deactivation(person, actor)
     who = name_of(person)
 
     with transaction.atomic():

@@ -21,7 +21,7 @@ from itam.errors import Conflict
 from .columns import map_header
 from .kinds import KINDS, ImportKind
 from .parsing import FileRefused, read_rows
-from .service import ImportReport, RowError, _messages
+from .service import ImportReport, RowError, field_messages
 
 IMPORT_REASON = "Imported from CSV"
 YES = {"1", "yes", "y", "true", "t", "active", "enabled", "on"}
@@ -190,7 +190,7 @@ def run_import(
             except RowError as problem:
                 error(plan.row, problem.field_name, problem.message)
             except ValidationError as problem:
-                for name, messages in _messages(problem):
+                for name, messages in field_messages(problem):
                     error(plan.row, name, " ".join(messages))
             except (Conflict, PermissionDenied) as problem:
                 error(plan.row, importer.main_field, str(problem))

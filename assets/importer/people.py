@@ -22,10 +22,10 @@ from django.db.models.functions import Lower
 from maintenance.models import LicenseSeat
 
 from ..models import Asset, Department, Profile
-from ..offboarding import HELD_STATUSES, _check_deactivation, can_offboard
+from ..offboarding import HELD_STATUSES, can_offboard, check_deactivation
 from ..roles import ROLES
 from .base import IMPORT_REASON, Importer, Plan, Row, RowError, limit, runner, words, yes_no
-from .service import _unique_slug
+from .service import unique_slug
 
 User = get_user_model()
 
@@ -188,7 +188,7 @@ class PeopleImporter(Importer):
         if not can_offboard(self.actor):
             raise RowError("active", "Your role does not allow you to deactivate people.")
         try:
-            _check_deactivation(person, self.actor)
+            check_deactivation(person, self.actor)
         except ValidationError as problem:
             raise RowError("active", " ".join(problem.messages)) from None
         tags, seats = self.held.get(person.pk, []), self.seats.get(person.pk, 0)
@@ -257,7 +257,7 @@ class PeopleImporter(Importer):
             return value
         key = words(value)
         if key not in self.made:
-            department = Department(name=value[:150], slug=_unique_slug(Department, value))
+            department = Department(name=value[:150], slug=unique_slug(Department, value))
             department._history_user = self.actor
             department._change_reason = IMPORT_REASON
             department.save()

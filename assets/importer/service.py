@@ -302,7 +302,7 @@ def import_assets(
                 error(plan.row, problem.field_name, problem.message)
                 continue
             except ValidationError as problem:
-                for name, messages in _messages(problem):
+                for name, messages in field_messages(problem):
                     error(plan.row, name, " ".join(messages))
                 continue
             except (Conflict, PermissionDenied) as problem:
@@ -343,14 +343,14 @@ def _batch(
             return done, len(entries)
         except intake.IntakeRefused as refused:
             for index, problem in refused.problems.items():
-                for name, messages in _messages(problem):
+                for name, messages in field_messages(problem):
                     error(entries[index][0].row, name, " ".join(messages))
             if not skip_bad:
                 return [], 0
             entries = [e for index, e in enumerate(entries) if index not in refused.problems]
         except ValidationError as problem:
             for plan, _ in entries:
-                for name, messages in _messages(problem):
+                for name, messages in field_messages(problem):
                     error(plan.row, name, " ".join(messages))
             return [], 0
     return [], 0
@@ -371,7 +371,7 @@ def _unchanged(plan: Plan) -> bool:
     return not any(intake.differs(plan.asset, name, value) for name, value in values.items())
 
 
-def _messages(problem: ValidationError) -> list[tuple[str, list[str]]]:
+def field_messages(problem: ValidationError) -> list[tuple[str, list[str]]]:
     if hasattr(problem, "error_dict"):
         return [
             ("name" if name == "__all__" else name, messages)
@@ -720,10 +720,10 @@ class _Writer:
             return self.made[key]
         with _created(kind):
             if kind == "category":
-                made = Category.objects.create(name=name[:100], slug=_unique_slug(Category, name))
+                made = Category.objects.create(name=name[:100], slug=unique_slug(Category, name))
             elif kind == "manufacturer":
                 made = Manufacturer.objects.create(
-                    name=name[:100], slug=_unique_slug(Manufacturer, name)
+                    name=name[:100], slug=unique_slug(Manufacturer, name)
                 )
             elif kind == "vendor":
                 made = Vendor.objects.create(name=name[:150])
@@ -844,7 +844,7 @@ def _created(column: str) -> Iterator[None]:
         raise RowError(column, "It was created by someone else meanwhile: import again.") from None
 
 
-def _unique_slug(model, name: str) -> str:
+def unique_slug(model, name: str) -> str:
     base = slugify(name)[:90] or "item"
     slug, n = base, 1
     while model.objects.filter(slug=slug).exists():
