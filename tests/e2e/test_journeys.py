@@ -34,7 +34,7 @@ def sign_in_link(mail: str) -> str:
 
 
 def test_onboarding_from_request_to_the_new_hires_receipt(visit, e2e_server):
-    # Maria, head of Engineering, asks for a laptop for a new hire who has no account yet
+    # Maria, head of Engineering, asks for an on-call phone for a new hire who has no account yet
     maria = visit.as_("maria.garcia")
     maria.goto("/requests/new/")
     maria.get_by_label("A new hire (no account yet)").check()
@@ -42,11 +42,16 @@ def test_onboarding_from_request_to_the_new_hires_receipt(visit, e2e_server):
     start = datetime.date.today() + datetime.timedelta(days=14)
     maria.get_by_label("Start date").fill(start.isoformat())
     maria.get_by_label("Department").select_option(label="Engineering")
-    maria.get_by_label("Category").select_option(label="Monitors")  # the demo has monitors in stock
-    maria.get_by_label("Justification").fill("Riley joins the platform team as an SRE.")
-    maria.get_by_label("Estimated cost (all units)").fill("2400.00")  # above 2,000: two approvals
+    # The demo has a phone in stock (its 80 assets leave no spare laptop), and the phone terms
+    # (revised to version 2 in the demo) are what the new hire must accept on receipt
+    maria.get_by_label("Category").select_option(label="Mobile phones")
+    maria.get_by_label("Justification").fill(
+        "Riley joins the platform team as an SRE and goes on the on-call rota."
+    )
+    # The phone and its two-year plan: above 2,000, so two approvals
+    maria.get_by_label("Estimated cost (all units)").fill("2400.00")
     maria.get_by_role("button", name="Submit request").click()
-    expect(maria.get_by_role("heading", level=1)).to_contain_text("1 × Monitors")
+    expect(maria.get_by_role("heading", level=1)).to_contain_text("1 × Mobile phones")
     request_url = maria.url
     # Her own request: she cannot decide it, and is told who will
     expect(maria.get_by_role("button", name="Approve")).to_have_count(0)
@@ -62,13 +67,13 @@ def test_onboarding_from_request_to_the_new_hires_receipt(visit, e2e_server):
     # ...then Priya (IT staff) gives the second approval above the threshold
     priya = visit.as_("priya.shah")
     priya.goto(request_url)
-    priya.locator("#decide").get_by_label("Reason").first.fill("Standard SRE laptop.")
+    priya.locator("#decide").get_by_label("Reason").first.fill("Standard on-call phone.")
     priya.locator("#decide").get_by_role("button", name="Approve").click()
     expect(priya.locator(".alert--success")).to_contain_text("Approved")
     expect(priya.locator(".page-head__sub")).to_contain_text("Approved")
     visit.shot(priya, "request-fulfil-desktop", full_page=True)
 
-    # She creates Riley's account (a welcome e-mail goes out) and allocates an in-stock laptop
+    # She creates Riley's account (a welcome e-mail goes out) and allocates the phone in stock
     fulfil = priya.locator("#fulfil")
     fulfil.get_by_role("textbox", name="Username", exact=True).fill("riley.quinn")
     fulfil.get_by_role("textbox", name="E-mail", exact=True).fill("riley.quinn@demo.itam.example")
@@ -96,18 +101,35 @@ def test_onboarding_from_request_to_the_new_hires_receipt(visit, e2e_server):
     riley.get_by_role("button", name="Save my password").click()
     riley = visit.as_("riley.quinn", password=NEW_PASSWORD)
 
-    # The laptop waits on their dashboard; they read the terms and confirm receipt
+    # The phone waits on their dashboard; its category has terms, so they open the terms page
     mine = riley.locator("section[aria-labelledby=my-assets]")
     expect(mine).to_contain_text(tag)
-    mine.get_by_role("link", name=re.compile("confirm")).or_(
-        mine.get_by_role("button", name=re.compile("Confirm receipt"))
-    ).first.click()
-    if riley.get_by_role("heading", name="Confirm receipt").count():
-        terms = riley.get_by_role("checkbox")
-        if terms.count():
-            terms.first.check()
-        visit.shot(riley, "accept-terms-desktop", full_page=True)
+    mine.get_by_role("link", name=f"Read terms and confirm receipt of {tag}").click()
+    expect(riley.get_by_role("heading", name="Confirm receipt", level=1)).to_be_visible()
+    terms = riley.get_by_role("document", name=re.compile("Mobile phones terms"))
+    expect(terms).to_contain_text("Roaming is for work trips only")
+    accept = riley.get_by_label("I have read and accept these terms")
+    expect(accept).not_to_be_checked()
+    visit.shot(riley, "accept-terms-desktop", full_page=True)
+
+    # Confirming without ticking the box is refused (a 400), saying why; they stay on the page
+    accept_url = f"/assets/{tag}/accept/"
+    visit.expect_status(accept_url, 400)
+    with riley.expect_response(lambda r: r.request.method == "POST") as refused:
         riley.get_by_role("button", name="Confirm receipt").click()
+    assert refused.value.url.endswith(accept_url) and refused.value.status == 400
+    expect(riley.locator(".alert--error")).to_contain_text("Nothing was saved")
+    expect(riley.locator(".field__errors")).to_contain_text(
+        "Read and accept the Mobile phones terms to confirm receipt."
+    )
+    expect(riley.get_by_role("heading", name="Confirm receipt", level=1)).to_be_visible()
+
+    # They tick it and confirm: back on the dashboard, the receipt is kept with the terms' version
+    accept.check()
+    riley.get_by_role("button", name="Confirm receipt").click()
+    done = riley.locator(".alert--success")
+    expect(done).to_contain_text(f"receipt of {tag}")
+    expect(done).to_contain_text("with the Mobile phones terms (version 2)")
     expect(riley.locator("section[aria-labelledby=my-assets]")).to_contain_text("Receipt confirmed")
 
     # The request shows the receipt to IT staff
