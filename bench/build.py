@@ -328,10 +328,13 @@ def build(sizes: Sizes, *, seed: int = 9, password: str = "bench-password-9", lo
         scan_tags = [a.tag for a in assets if a.location_id in audited][:500]
 
     if connection.vendor == "postgresql":
+        # What autovacuum does to a live database within minutes of a bulk load: statistics for
+        # the planner, and the visibility map that lets COUNT(*) and id-only page queries read
+        # an index alone (the register's count: 11 ms without it, 4 ms with it).
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("VACUUM (ANALYZE)")
     seconds = time.perf_counter() - started
-    step("ANALYZE done")
+    step("VACUUM (ANALYZE) done")
     return Built(
         it_username=it.username,
         auditor_username=auditor.username,

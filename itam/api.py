@@ -11,11 +11,18 @@ from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from .errors import Conflict
+from .paging import DeferredJoinPaginator
 
 
 class Pagination(PageNumberPagination):
     page_size_query_param = "page_size"
     max_page_size = 500
+
+
+class DeepPagination(Pagination):
+    """For long lists of wide, joined rows (the asset register): ids first, see itam/paging.py."""
+
+    django_paginator_class = DeferredJoinPaginator
 
 
 def _flatten(detail) -> str:

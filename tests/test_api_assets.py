@@ -201,6 +201,12 @@ def _rich_register(count: int, *, dept=None, person=None) -> None:
             lifecycle.deploy(asset, to=dept, actor=actor)
 
 
+def paging_queries() -> int:
+    """What itam/paging.py adds to a page: its ids first; on PostgreSQL also the join-order
+    setting, set and put back around the rows in a savepoint."""
+    return 5 if connection.vendor == "postgresql" else 1
+
+
 @pytest.mark.parametrize(("role", "sees"), [("it", 60), ("manager", 60), ("employee", 15)])
 def test_list_runs_the_same_number_of_queries_whatever_the_page_size(role, sees):
     # Given 60 assets with models, vendors, nested locations and every kind of holder, owned
@@ -223,7 +229,7 @@ def test_list_runs_the_same_number_of_queries_whatever_the_page_size(role, sees)
 
     # Then the number of queries does not grow with the page
     assert counts[5] == counts[60]
-    assert counts[60] <= 4, counts
+    assert counts[60] <= 4 + paging_queries(), counts
 
 
 @pytest.mark.parametrize("as_of", [False, True])
@@ -238,7 +244,7 @@ def test_list_queries_are_fixed_with_filters_and_as_of_too(it_api, as_of):
     with CaptureQueriesContext(connection) as large:
         response = it_api.get(LIST, {**params, "page_size": 30})
     assert response.json()["count"] == 22
-    assert len(small) == len(large) <= 2
+    assert len(small) == len(large) <= 2 + paging_queries()
 
 
 # --- create -------------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from assets.filters import AssetFilterSet
 from assets.history import register_as_of, timeline
 from assets.models import Asset
 from assets.visibility import visible_assets
+from itam.api import DeepPagination
 from maintenance.api.serializers import AssetMaintainedSerializer, MaintenanceBriefSerializer
 
 from . import serializers as s
@@ -148,6 +149,7 @@ class AssetViewSet(
     permission_classes = [AssetPermission]
     filter_backends = [DjangoFilterBackend]
     filterset_class = AssetFilterSet
+    pagination_class = DeepPagination
     lookup_field = "tag"
     lookup_value_regex = "[^/]+"
 

@@ -8,11 +8,13 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
-from django.core.paginator import Paginator
 from django.db.models import QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date
 from django.views.generic import ListView
+
+from itam.paging import DeferredJoinPaginator
+from itam.widgets import quicken_selects
 
 from ..filters import AssetFilterSet
 from ..forms import PathSortedChoices, locations
@@ -113,6 +115,7 @@ def tune_filter_form(form: forms.Form) -> None:
     location.help_text = "Includes everything inside it."
     form.fields["holder"].widget.attrs.update({"autocapitalize": "none", "spellcheck": "false"})
     form.fields["q"].widget.attrs.update({"placeholder": "Tag, name or serial number"})
+    quicken_selects(form)
 
 
 def error_list(form: forms.Form) -> list[str]:
@@ -181,7 +184,7 @@ class AssetListView(ListView):
 
     def paginate_queryset(self, queryset: QuerySet, page_size: int) -> tuple:
         """Like ListView's, but a page number out of range shows the nearest page, not a 404."""
-        paginator = Paginator(queryset, page_size)
+        paginator = DeferredJoinPaginator(queryset, page_size)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 

@@ -1,0 +1,121 @@
+"""Long lists page in two steps (ids, then rows) and render their selects without templates.
+
+These pieces carry the register and the API list at 100,000 assets (see itam/paging.py); here
+they must give exactly what Django's own paginator and widget give.
+"""
+
+import re
+
+import pytest
+from django import forms
+from django.core.paginator import Paginator
+from django.db import connection
+
+from assets.models import Asset, Location
+from itam.paging import DeferredJoinPaginator, joins_in_written_order
+from itam.widgets import QuickSelect, quicken_selects
+from tests.factories import CategoryFactory, LocationFactory, make_asset, make_user
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def register():
+    laptops, phones = CategoryFactory(name="Laptops"), CategoryFactory(name="Phones")
+    rooms = [LocationFactory(name=f"Room {n}") for n in "CAB"]
+    person = make_user("employee", username="zed")
+    for n in range(23):
+        make_asset(
+            "deployed" if n % 3 == 0 else "in_stock",
+            name=f"Unit {n % 7}",
+            category=laptops if n % 2 else phones,
+            location=rooms[n % 3],
+            holder=person if n % 3 == 0 else None,
+        )
+    return Asset.objects.select_related("category", "location", "assigned_user")
+
+
+@pytest.mark.parametrize(
+    "ordering",
+    [("tag",), ("-name", "tag"), ("category__name", "-tag"), ("location__name", "name", "tag")],
+)
+@pytest.mark.parametrize(("per_page", "orphans"), [(5, 0), (10, 3), (50, 0)])
+def test_every_page_holds_the_rows_django_s_paginator_would_show(
+    register, ordering, per_page, orphans
+):
+    queryset = register.order_by(*ordering)
+    plain = Paginator(queryset, per_page, orphans=orphans)
+    deferred = DeferredJoinPaginator(queryset, per_page, orphans=orphans)
+    assert deferred.num_pages == plain.num_pages
+    for number in plain.page_range:
+        expected = [asset.tag for asset in plain.page(number)]
+        shown = deferred.page(number)
+        assert [asset.tag for asset in shown] == expected
+
+
+def test_a_page_reads_its_related_rows_in_the_same_query(register, django_assert_max_num_queries):
+    page = DeferredJoinPaginator(register.order_by("tag"), 10).page(2)
+    with django_assert_max_num_queries(0):
+        labels = [(a.category.name, a.location.name, a.assigned_user) for a in page]
+    assert len(labels) == 10
+
+
+def test_an_empty_list_pages_to_one_empty_page():
+    page = DeferredJoinPaginator(Asset.objects.order_by("tag"), 10).page(1)
+    assert list(page) == [] and page.paginator.count == 0
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="a PostgreSQL planner setting")
+def test_the_join_order_setting_is_put_back_after_the_block_and_after_an_error():
+    def setting() -> str:
+        with connection.cursor() as cursor:
+            cursor.execute("SHOW join_collapse_limit")
+            return cursor.fetchone()[0]
+
+    before = setting()
+    assert before != "1"
+    with joins_in_written_order():
+        assert setting() == "1"
+    assert setting() == before
+
+    with pytest.raises(ZeroDivisionError), joins_in_written_order():
+        1 / 0  # noqa: B018
+    assert setting() == before
+
+
+# --- the select that renders without a template per option ---------------------------------
+
+
+def _normalised(html: str) -> str:
+    return re.sub(r"\s+", " ", re.sub(r">\s+<", "><", str(html))).strip()
+
+
+class _Form(forms.Form):
+    place = forms.ModelChoiceField(Location.objects.order_by("name"), required=False)
+    kind = forms.ChoiceField(
+        choices=[("", "Any"), ("Hardware", [("a&b", "Laptops & <tablets>"), ("p", "Phones")])],
+        widget=forms.Select(attrs={"aria-describedby": "kind-help", "disabled": False}),
+    )
+    many = forms.MultipleChoiceField(choices=[("x", "X"), ("y", "Y")], required=False)
+
+
+def test_a_quick_select_writes_the_same_html_as_django_s_select():
+    LocationFactory(name='Lab "B" <east>')
+    LocationFactory(name="Annex")
+    chosen = LocationFactory(name="Zone 9")
+    data = {"place": str(chosen.pk), "kind": "a&b", "many": ["y"]}
+    slow = {name: _normalised(_Form(data)[name]) for name in ("place", "kind", "many")}
+
+    form = _Form(data)
+    quicken_selects(form)
+    assert isinstance(form.fields["place"].widget, QuickSelect)
+    assert isinstance(form.fields["kind"].widget, QuickSelect)
+    assert not isinstance(form.fields["many"].widget, QuickSelect)  # multiple: left alone
+    for name, html in slow.items():
+        assert _normalised(form[name]) == html
+    place = str(form["place"])
+    assert f'<option value="{chosen.pk}" selected>Zone 9</option>' in place
+    assert "Lab &quot;B&quot; &lt;east&gt;" in place and "<east>" not in place
+    kind = str(form["kind"])
+    assert '<optgroup label="Hardware">' in kind and "Laptops &amp; &lt;tablets&gt;" in kind
+    assert 'aria-describedby="kind-help"' in kind and "disabled" not in kind
