@@ -13,7 +13,7 @@ from django import forms
 from django.contrib.auth import get_user_model
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.db.models import Q
-from django.forms.models import ModelChoiceIterator
+from django.forms.models import ModelChoiceIterator, ModelChoiceIteratorValue
 from django.utils import timezone
 
 from maintenance import services as maintenance_services
@@ -45,14 +45,39 @@ class DateInput(forms.DateInput):
 
 
 class PathSortedChoices(ModelChoiceIterator):
-    """Choices sorted by full path, so rooms sit under their building (still lazy)."""
+    """Choices labelled with and sorted by full path, so rooms sit under their building.
+
+    Paths come from (id, name, parent) rows rather than from model instances with their parents
+    joined: a site of 250 locations made 1,000 objects on every page that offers a location.
+    """
 
     def __iter__(self) -> Any:
         # The empty choice comes first without a query: widgets peek at the first choice.
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        rows = [self.choice(obj) for obj in self.queryset]
-        yield from sorted(rows, key=lambda c: str(c[1]).lower())
+        tree = {pk: (name, parent) for pk, name, parent in location_rows()}
+        offered = (
+            self.queryset.order_by().values_list("pk", flat=True)
+            if self.queryset.query.has_filters()
+            else tree
+        )
+        paths = {pk: location_path(pk, tree) for pk in offered}
+        for pk, path in sorted(paths.items(), key=lambda item: item[1].lower()):
+            yield (ModelChoiceIteratorValue(pk, None), path)
+
+
+def location_rows() -> Any:
+    return Location.objects.values_list("pk", "name", "parent_id")
+
+
+def location_path(pk: int, tree: dict[int, tuple[str, int | None]]) -> str:
+    """As ``Location.full_name``, from a map of every location's (name, parent id)."""
+    names, node, seen = [], pk, set()
+    while node is not None and node in tree and node not in seen:
+        seen.add(node)
+        name, node = tree[node]
+        names.append(name)
+    return " › ".join(reversed(names))
 
 
 class LocationChoiceField(forms.ModelChoiceField):
