@@ -140,7 +140,11 @@ class Asset(models.Model):
         indexes = [
             models.Index(fields=["status", "tag"], name="asset_status_tag"),
             models.Index(fields=["category", "status"], name="asset_category_status"),
-            models.Index(fields=["name"], name="asset_name"),
+            # The register's sorts end with the tag, so pages never overlap: (name, tag) walks in
+            # order, and with the category first it serves "Laptops by name" (12.6 -> 0.6 ms for
+            # page 20 of 12,500).
+            models.Index(fields=["name", "tag"], name="asset_name_tag"),
+            models.Index(fields=["category", "name", "tag"], name="asset_category_name_tag"),
             models.Index(fields=["purchase_date"], name="asset_purchase_date"),
         ]
         constraints = [
