@@ -26,6 +26,7 @@ from django.db import transaction
 from django.db.models import Q, QuerySet
 
 from itam.errors import Conflict
+from itam.sessions import end_sessions
 from maintenance.licenses import release_seats_of
 
 from . import lifecycle
@@ -111,8 +112,9 @@ def offboard(
     holdings changed since (one went missing, another was handed to them), nothing is applied and
     the error says which and why. Each returned asset carries ``offboarding_outcome``
     (``returned``, ``released`` or ``still_missing``) and ``offboarding_note``. ``deactivate``
-    also switches the account off (not your own, not an administrator's). Their licence seats
-    are released too when ``actor`` may release seats (``maintenance.change_licenseseat``).
+    also switches the account off (not your own, not an administrator's) and ends its sessions
+    and API token for good. Their licence seats are released too when ``actor`` may release
+    seats (``maintenance.change_licenseseat``).
 
     Needs the check-in permission (``assets.check_in_asset``).
     """
@@ -188,6 +190,7 @@ def offboard(
         if deactivate and person.is_active:
             User.objects.filter(pk=person.pk).update(is_active=False)
             person.is_active = False
+            end_sessions(person)  # the update sends no signal: end their sign-ins here
 
     by_pk = {a.pk: a for a in returned}
     result = Offboarded()

@@ -21,7 +21,7 @@ from assets.choices import AssetStatus
 from assets.models import Asset, DisposalRecord, ImportJob, WipeRecord
 from audits.models import AuditScan
 from itam.reminders import JOBS, run_job
-from tests.factories import PASSWORD, CategoryFactory, make_asset, make_user
+from tests.factories import PASSWORD, CategoryFactory, LocationFactory, make_asset, make_user
 from tests.security.routes import SKIPPED, kwargs_for, routes
 
 pytestmark = pytest.mark.django_db
@@ -115,9 +115,92 @@ def test_an_api_token_is_refused_after_deactivation():
     person.is_active = False
     person.save(update_fields=["is_active"])
 
-    refused = api.get("/api/v1/assets/")
-    assert refused.status_code == 401
-    assert "inactive" in str(refused.json()).lower() or "deleted" in str(refused.json()).lower()
+    assert api.get("/api/v1/assets/").status_code == 401
+    assert not Token.objects.filter(user=person).exists()  # deleted, not only refused
+
+
+def _signed_in(username: str) -> tuple[Client, APIClient, str]:
+    """A browser signed in through the sign-in form, and a script with the API token it got."""
+    credentials = {"username": username, "password": PASSWORD}
+    browser = Client()
+    assert browser.post(reverse("login"), credentials).status_code == 302
+    assert browser.get("/").status_code == 200
+    script = APIClient()
+    key = script.post("/api/v1/auth/token/", credentials).json()["token"]
+    script.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    assert script.get("/api/v1/people/").status_code == 200
+    return browser, script, key
+
+
+def _by_offboarding(person, it) -> None:
+    from assets.offboarding import offboard
+
+    offboard(person, actor=it, location=LocationFactory(), reason="Left", deactivate=True)
+
+
+def _by_the_offboarding_api(person, it) -> None:
+    api = APIClient()
+    api.force_authenticate(it)
+    answer = api.post(
+        f"/api/v1/people/{person.username}/offboard/",
+        {"location": LocationFactory().pk, "reason": "Left", "deactivate": True},
+        format="json",
+    )
+    assert answer.status_code == 200 and answer.json()["deactivated"], answer.content
+
+
+def _by_saving_the_account(person, it) -> None:
+    """What the admin's user page does with the "Active" box unticked."""
+    person.is_active = False
+    person.save()
+
+
+def _by_the_people_importer(person, it) -> None:
+    from assets.importer.people import import_people
+
+    report = import_people(f"Username,Active\n{person.username},no\n".encode(), actor=it)
+    assert report.applied and not report.errors, report.errors
+
+
+@pytest.mark.parametrize(
+    "deactivate",
+    [_by_offboarding, _by_the_offboarding_api, _by_saving_the_account, _by_the_people_importer],
+    ids=["offboarding", "offboarding-api", "admin-save", "importer"],
+)
+def test_deactivation_ends_sessions_and_tokens_for_good_even_after_reactivation(deactivate):
+    """Refusing an inactive account is not enough: a cookie or token from before the deactivation
+    must not work again when the account is reactivated. Only the leaver is signed out."""
+    it = make_user("it", username="it-staff")
+    person = make_user("it", username="leaver")  # IT staff, so the token reads the people list
+    make_user("it", username="stayer")
+    browser, script, old_key = _signed_in("leaver")
+    stayer_browser, stayer_script, _ = _signed_in("stayer")
+
+    deactivate(person, it)
+    person.refresh_from_db()
+    assert not person.is_active
+    person.is_active = True  # back, e.g. a contractor's new contract
+    person.save()
+
+    home = browser.get("/")
+    assert home.status_code == 302 and home["Location"].startswith(reverse("login"))
+    assert script.get("/api/v1/people/").status_code == 401
+    assert _signed_in("leaver")[2] != old_key  # signing in again works, with a new token
+    assert stayer_browser.get("/").status_code == 200
+    assert stayer_script.get("/api/v1/people/").status_code == 200
+
+
+def test_saving_an_active_account_keeps_its_sessions_and_token():
+    """Only deactivation ends sign-ins: a rename, or the last-login stamp, does not."""
+    person = make_user("it", username="keeper")
+    browser, script, _ = _signed_in("keeper")
+    person.first_name = "Renamed"
+    person.save()
+    person.refresh_from_db()
+    person.is_active = False
+    person.save(update_fields=["first_name"])  # is_active not written: nothing changes
+    assert browser.get("/").status_code == 200
+    assert script.get("/api/v1/people/").status_code == 200
 
 
 # --- 3. a forged Host header never reaches a link --------------------------------------------
