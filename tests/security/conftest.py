@@ -13,6 +13,7 @@ import pytest
 from django.utils import timezone
 
 from assets import lifecycle, reservations
+from assets.choices import LocationKind
 from assets.models import Asset, ChecklistItem, Department, ImportJob, Location
 from audits import services as audits
 from audits.models import AuditSession
@@ -174,9 +175,29 @@ def build_world(text: str = "") -> World:
         expires_on=today + datetime.timedelta(days=200),
     )
     seat = licenses.assign_seat(license, actor=it, user=amy, note=f"For Amy{text}"[:200])
+    licenses.renew_license(
+        license,
+        actor=it,
+        expires_on=today + datetime.timedelta(days=565),
+        cost="120.00",
+        note=f"Three more years{text}",
+    )
+    license.refresh_from_db()
 
     audit = audits.start_audit(actor=it, location=site, auditor=auditor, notes=f"Q3 count{text}")
     audits.record_scan(audit, actor=auditor, code=laptop.tag, found_at=site)
+    # A closed audit of another place, so frozen lines exist: a code nobody knows, and an asset
+    # not found there that was moved on before its "mark missing" was applied (so refused).
+    annex = LocationFactory(name=f"Annex{text}")
+    shelf = LocationFactory(name=f"Shelf{text}", parent=annex, kind=LocationKind.ROOM)
+    projector = make_asset("in_stock", actor=it, name=f"Projector{text}", location=annex)
+    closed_audit = audits.start_audit(
+        actor=it, location=annex, auditor=auditor, notes=f"Annex count{text}"
+    )
+    audits.record_scan(closed_audit, actor=auditor, code=f"ZZ-404{text}")
+    audits.close_audit(closed_audit, actor=auditor)
+    lifecycle.relocate(projector, actor=it, location=shelf, reason=f"Tidied{text}")
+    audits.apply_outcome(closed_audit, actor=it, action="missing")
 
     order = requests.create_order(
         actor=it,
@@ -193,6 +214,10 @@ def build_world(text: str = "") -> World:
         ],
     )
     budget = set_budget(sales, "10000.00")
+    decided = requests.submit_request(
+        actor=amy, category=laptops, justification=f"A second screen{text}", estimated_cost="300"
+    )
+    requests.reject_request(decided, actor=sales_manager, reason=f"Not this year{text}")
     job = ImportJob.objects.create(
         kind="assets",
         uploaded_by=it,
@@ -229,7 +254,14 @@ def build_world(text: str = "") -> World:
         job=job,
         checklist_item=checklist_item,
         label_template="avery-5160",
-        extra={"pool_model": model, "category": laptops, "vendor": vendor, "wipe": wipe},
+        extra={
+            "pool_model": model,
+            "category": laptops,
+            "vendor": vendor,
+            "wipe": wipe,
+            "closed_audit": closed_audit,  # the routes take the open one
+            "decided_request": decided,  # the routes take the pending one
+        },
     )
 
 
