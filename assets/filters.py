@@ -113,3 +113,14 @@ class AssetFilterSet(django_filters.FilterSet):
             | Q(assigned_department=value)
             | Q(assigned_user__profile__department=value)
         )
+
+
+def in_total_order(queryset: QuerySet) -> QuerySet:
+    """End the sort with the tag, so pages of a sort with ties ("by status") never repeat or
+    skip a row. The tag follows the first key's direction, which the (name, tag) and
+    (category, name, tag) indexes can walk either way."""
+    ordering = list(queryset.query.order_by) or ["tag"]
+    keys = [key for key in ordering if isinstance(key, str)]
+    if len(keys) < len(ordering) or any(key.lstrip("-") in ("tag", "pk", "id") for key in keys):
+        return queryset
+    return queryset.order_by(*ordering, "-tag" if ordering[0].startswith("-") else "tag")

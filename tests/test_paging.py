@@ -10,6 +10,7 @@ import pytest
 from django import forms
 from django.core.paginator import Paginator
 from django.db import connection
+from django.test.utils import CaptureQueriesContext
 
 from assets.models import Asset, Location
 from itam.paging import DeferredJoinPaginator, joins_in_written_order
@@ -119,3 +120,41 @@ def test_a_quick_select_writes_the_same_html_as_django_s_select():
     kind = str(form["kind"])
     assert '<optgroup label="Hardware">' in kind and "Laptops &amp; &lt;tablets&gt;" in kind
     assert 'aria-describedby="kind-help"' in kind and "disabled" not in kind
+
+
+# --- every sort ends with the tag: pages of a sort with ties never repeat or skip a row --------
+
+
+@pytest.mark.parametrize(
+    ("asked", "sorted_by"),
+    [
+        ((), []),  # the model's own order: by tag
+        (("status",), ["status", "tag"]),
+        (("-name",), ["-name", "-tag"]),
+        (("-assigned_user__username", "name"), ["-assigned_user__username", "name", "-tag"]),
+        (("-tag",), ["-tag"]),
+        (("name", "pk"), ["name", "pk"]),
+    ],
+)
+def test_every_register_sort_ends_with_the_tag(asked, sorted_by):
+    from assets.filters import in_total_order
+
+    queryset = Asset.objects.order_by(*asked) if asked else Asset.objects.all()
+    assert list(in_total_order(queryset).query.order_by) == sorted_by
+
+
+@pytest.mark.parametrize("ordering", ["status", "-holder", "category"])
+def test_api_pages_of_a_sort_with_ties_hold_every_asset_once(register, ordering):
+    from rest_framework.test import APIClient
+
+    api = APIClient()
+    api.force_authenticate(make_user("it", username="pager"))
+    seen, url = [], f"/api/v1/assets/?ordering={ordering}&page_size=4"
+    with CaptureQueriesContext(connection) as queries:
+        while url:
+            body = api.get(url).json()
+            seen += [row["tag"] for row in body["results"]]
+            url = body["next"]
+    assert sorted(seen) == sorted(register.values_list("tag", flat=True))
+    ids = [q["sql"] for q in queries.captured_queries if 'AS "pk"' in q["sql"]]
+    assert ids and all('"assets_asset"."tag" ' in sql.split("ORDER BY")[1] for sql in ids)

@@ -21,7 +21,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 
 from assets import lifecycle
-from assets.filters import AssetFilterSet
+from assets.filters import AssetFilterSet, in_total_order
 from assets.history import register_as_of, timeline
 from assets.models import Asset
 from assets.visibility import visible_assets
@@ -166,6 +166,9 @@ class AssetViewSet(
         return parse_as_of(value) if value else None
 
     def filter_queryset(self, queryset):
+        return in_total_order(self._filtered(queryset))
+
+    def _filtered(self, queryset):
         if self.as_of() is None:
             return super().filter_queryset(queryset)
         # History rows are not Asset instances, so the backend refuses them; the filterset

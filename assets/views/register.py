@@ -16,7 +16,7 @@ from django.views.generic import ListView
 from itam.paging import DeferredJoinPaginator
 from itam.widgets import quicken_selects
 
-from ..filters import AssetFilterSet
+from ..filters import AssetFilterSet, in_total_order
 from ..forms import PathSortedChoices, locations
 from ..history import register_as_of
 from ..lifecycle.bulk import actions_for
@@ -173,11 +173,7 @@ class AssetListView(ListView):
         if self.filterset.is_bound and not self.filterset.is_valid():
             # A filter we cannot read: say so, and list nothing rather than the wrong things.
             return base.none()
-        queryset = self.filterset.qs
-        ordering = list(queryset.query.order_by)
-        if ordering and "tag" not in ordering and "-tag" not in ordering:
-            queryset = queryset.order_by(*ordering, "tag")  # a stable order across pages
-        return queryset
+        return in_total_order(self.filterset.qs)
 
     def get_paginate_by(self, queryset: QuerySet) -> int:
         return page_size_from(self.request.GET.get("page_size"))
