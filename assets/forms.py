@@ -53,9 +53,12 @@ class PathSortedChoices(ModelChoiceIterator):
 
     def __iter__(self) -> Any:
         # The empty choice comes first without a query: widgets peek at the first choice.
+        if self.field.to_field_name:  # choices keyed by another field: the general way
+            yield from super().__iter__()
+            return
         if self.field.empty_label is not None:
             yield ("", self.field.empty_label)
-        tree = {pk: (name, parent) for pk, name, parent in location_rows()}
+        tree = {pk: (name, parent) for pk, name, parent in location_rows(self.queryset.db)}
         offered = (
             self.queryset.order_by().values_list("pk", flat=True)
             if self.queryset.query.has_filters()
@@ -66,8 +69,8 @@ class PathSortedChoices(ModelChoiceIterator):
             yield (ModelChoiceIteratorValue(pk, None), path)
 
 
-def location_rows() -> Any:
-    return Location.objects.values_list("pk", "name", "parent_id")
+def location_rows(using: str = "default") -> Any:
+    return Location.objects.using(using).values_list("pk", "name", "parent_id")
 
 
 def location_path(pk: int, tree: dict[int, tuple[str, int | None]]) -> str:

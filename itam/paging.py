@@ -20,6 +20,7 @@ from contextlib import contextmanager
 from django.core.paginator import Page, Paginator
 from django.db import connections, transaction
 from django.db.models import QuerySet
+from django.db.models.query import ModelIterable
 
 
 @contextmanager
@@ -58,8 +59,10 @@ def rows_for_ids(queryset: QuerySet, ids: Sequence) -> list:
 class DeferredJoinPaginator(Paginator):
     """A ``Paginator`` that fetches a page's ids first, then joins only those rows (see above).
 
-    The object list must be an ordered queryset; the order must be total (end with a unique
-    key) for pages not to overlap, as with any paginator.
+    The order must be total (end with a unique key) for pages not to overlap, as with any
+    paginator. Filters must not join many-valued relations (a row repeated by a join would be
+    counted twice but shown once). Anything but a plain queryset of model rows (a list, values,
+    DISTINCT, a slice or a union) is paged the ordinary way.
     """
 
     def page(self, number) -> Page:
@@ -69,7 +72,14 @@ class DeferredJoinPaginator(Paginator):
         if top + self.orphans >= self.count:
             top = self.count
         queryset = self.object_list
-        if not isinstance(queryset, QuerySet):
+        if not _plain_rows(queryset):
             return self._get_page(queryset[bottom:top], number, self)
         ids = list(queryset.values_list("pk", flat=True)[bottom:top])
         return self._get_page(rows_for_ids(queryset, ids), number, self)
+
+
+def _plain_rows(queryset: object) -> bool:
+    if not isinstance(queryset, QuerySet) or queryset._iterable_class is not ModelIterable:
+        return False
+    query = queryset.query
+    return not (query.is_sliced or query.combinator or query.distinct)

@@ -158,3 +158,14 @@ def test_api_pages_of_a_sort_with_ties_hold_every_asset_once(register, ordering)
     assert sorted(seen) == sorted(register.values_list("tag", flat=True))
     ids = [q["sql"] for q in queries.captured_queries if 'AS "pk"' in q["sql"]]
     assert ids and all('"assets_asset"."tag" ' in sql.split("ORDER BY")[1] for sql in ids)
+
+
+def test_lists_values_and_distinct_querysets_page_the_ordinary_way(register):
+    tags = list(register.order_by("tag").values_list("tag", flat=True))
+    for rows in (
+        tags,
+        register.order_by("tag").values_list("tag", flat=True),
+        register.order_by("tag").distinct(),
+    ):
+        page = DeferredJoinPaginator(rows, 5).page(2)
+        assert [getattr(row, "tag", row) for row in page] == tags[5:10]
