@@ -12,36 +12,71 @@ admin, the people importer) does it through the handlers below, connected in ``I
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from importlib import import_module
 
 from django.conf import settings
-from django.contrib.auth import SESSION_KEY
+from django.contrib.auth import SESSION_KEY, get_user_model
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
 
 
 def end_sessions(user) -> int:
-    """Delete ``user``'s sessions and API token; returns how many sessions were ended.
+    """Delete ``user``'s sessions and API token; returns how many sessions were ended."""
+    return end_sessions_of([user.pk])
+
+
+def end_sessions_of(user_ids: Iterable[int]) -> int:
+    """Delete these people's sessions and API tokens; returns how many sessions were ended.
 
     A session row keeps its user only inside its signed data, so the unexpired rows are read and
-    decoded one by one (expired rows can never sign anyone in again, so they are skipped). It is
-    one pass over the live sessions, done only when someone is deactivated. Session engines that
-    keep nothing in the database (signed cookies, plain cache) have no rows to find here.
+    decoded one by one (expired rows can never sign anyone in again, so they are skipped): one
+    pass over the live sessions, whatever the number of people. Session engines that keep
+    nothing in the database (signed cookies, plain cache) have no rows to find here.
     """
-    Token.objects.filter(user=user).delete()
+    wanted = {str(pk) for pk in user_ids}
+    if not wanted:
+        return 0
+    Token.objects.filter(user_id__in=wanted).delete()
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store_class, "get_model_class"):
         return 0
-    decoder, wanted = store_class(), str(user.pk)
+    decoder = store_class()
     live = store_class.get_model_class().objects.filter(expire_date__gt=timezone.now())
     keys = [
         key
         for key, data in live.values_list("session_key", "session_data").iterator(chunk_size=2000)
-        if str(decoder.decode(data).get(SESSION_KEY)) == wanted
+        if str(decoder.decode(data).get(SESSION_KEY)) in wanted
     ]
     for key in keys:
         store_class().delete(key)  # the database row, and the cached copy if the engine has one
     return len(keys)
+
+
+_noted: ContextVar[set[int] | None] = ContextVar("itam_sessions_noted", default=None)
+
+
+@contextmanager
+def ending_sessions_together() -> Iterator[None]:
+    """Within the block, deactivating saves only note whom to sign out; at its end one pass
+    over the sessions signs out those still inactive (a row rolled back is left alone).
+
+    For imports, which may switch off hundreds of accounts in one request: one pass over the
+    live sessions instead of one per person, and none while the import's rows are locked.
+    """
+    noted: set[int] = set()
+    token = _noted.set(noted)
+    try:
+        yield
+    finally:
+        _noted.reset(token)
+    if noted:
+        User = get_user_model()
+        end_sessions_of(
+            User.objects.filter(pk__in=noted, is_active=False).values_list("pk", flat=True)
+        )
 
 
 def note_deactivation(sender, instance, raw: bool = False, update_fields=None, **kwargs) -> None:
@@ -62,4 +97,8 @@ def note_deactivation(sender, instance, raw: bool = False, update_fields=None, *
 def end_sessions_on_deactivation(sender, instance, **kwargs) -> None:
     """``post_save`` of the user model: end the sign-ins of an account this save switched off."""
     if instance.__dict__.pop("_itam_ends_sessions", False):
-        end_sessions(instance)
+        noted = _noted.get()
+        if noted is None:
+            end_sessions(instance)
+        else:
+            noted.add(instance.pk)

@@ -17,6 +17,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 
 from itam.errors import Conflict
+from itam.sessions import ending_sessions_together
 
 from .columns import map_header
 from .kinds import KINDS, ImportKind
@@ -181,7 +182,7 @@ def run_import(
             report.unchanged = sum(1 for plan in plans if importer.unchanged(plan))
         return report
 
-    with transaction.atomic():
+    with ending_sessions_together(), transaction.atomic():
         for plan in importer.order(plans):
             same = importer.unchanged(plan)  # before writing changes the record
             try:

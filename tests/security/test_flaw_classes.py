@@ -203,6 +203,47 @@ def test_saving_an_active_account_keeps_its_sessions_and_token():
     assert script.get("/api/v1/people/").status_code == 200
 
 
+def test_an_import_that_switches_off_many_accounts_reads_the_sessions_once(monkeypatch):
+    """One pass over the live sessions for the whole file, after its rows are written; a row
+    the import did not apply signs nobody out."""
+    from assets.importer.people import import_people
+    from itam import sessions
+
+    it = make_user("it", username="it-staff")
+    leavers = [make_user("it", username=f"leaver{n}") for n in range(3)]
+    signed_in = {person.username: _signed_in(person.username) for person in leavers}
+    passes = []
+    real = sessions.end_sessions_of
+    monkeypatch.setattr(
+        sessions, "end_sessions_of", lambda ids: passes.append(set(ids)) or real(ids)
+    )
+
+    rows = "".join(f"{person.username},no\n" for person in leavers[:2])
+    report = import_people(f"Username,Active\n{rows}".encode(), actor=it)
+    assert report.applied and not report.errors, report.errors
+
+    assert passes == [{leavers[0].pk, leavers[1].pk}]
+    for person in leavers[:2]:
+        assert signed_in[person.username][0].get("/").status_code == 302
+        assert signed_in[person.username][1].get("/api/v1/people/").status_code == 401
+    assert signed_in["leaver2"][0].get("/").status_code == 200
+
+
+def test_a_deactivation_rolled_back_inside_a_batch_signs_nobody_out():
+    from django.db import transaction
+
+    from itam.sessions import ending_sessions_together
+
+    person = make_user("it", username="nearly-leaver")
+    browser, script, _ = _signed_in("nearly-leaver")
+    with ending_sessions_together(), transaction.atomic():
+        person.is_active = False
+        person.save()  # noted...
+        transaction.set_rollback(True)  # ...but the import's rows are undone
+    assert browser.get("/").status_code == 200
+    assert script.get("/api/v1/people/").status_code == 200
+
+
 # --- 3. a forged Host header never reaches a link --------------------------------------------
 
 BASE = "https://itam.example.com"
