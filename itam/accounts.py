@@ -15,7 +15,7 @@ from django.contrib import messages
 from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
-from django.contrib.auth.tokens import default_token_generator
+from django.contrib.auth.tokens import PasswordResetTokenGenerator
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -40,10 +40,29 @@ def link_lifetime() -> str:
     return f"{seconds} seconds"
 
 
+class SignInLinkTokens(PasswordResetTokenGenerator):
+    """Django's one-time link tokens, also void once the account's sign-ins have been ended.
+
+    Django's token changes when the password or the last sign-in does, not when an account is
+    switched off; a welcome or reset link sent before someone left would otherwise work again if
+    the account is switched back on within the link's lifetime.
+    """
+
+    def _make_hash_value(self, user, timestamp: int) -> str:
+        from .models import SignInEnd
+
+        ended = SignInEnd.objects.filter(user_id=user.pk).values_list("ended_at", flat=True)
+        stamp = ended.first()
+        return super()._make_hash_value(user, timestamp) + (stamp.isoformat() if stamp else "")
+
+
+sign_in_tokens = SignInLinkTokens()
+
+
 def sign_in_link(user) -> str:
     """The one-time "choose your password" link for ``user``, absolute from ITAM_BASE_URL."""
     uid = urlsafe_base64_encode(force_bytes(user.pk))
-    token = default_token_generator.make_token(user)
+    token = sign_in_tokens.make_token(user)
     path = reverse("password_reset_confirm", kwargs={"uidb64": uid, "token": token})
     return f"{settings.ITAM_BASE_URL}{path}"
 
@@ -119,6 +138,7 @@ class PasswordResetView(auth_views.PasswordResetView):
     """Django's reset view, with links built from ITAM_BASE_URL instead of the Host header."""
 
     form_class = PasswordResetForm
+    token_generator = sign_in_tokens
     email_template_name = "registration/password_reset_email.txt"
     subject_template_name = "registration/password_reset_subject.txt"
 
@@ -159,3 +179,4 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
     """Django's set-password step (one-time link), with our form."""
 
     form_class = SetPasswordForm
+    token_generator = sign_in_tokens

@@ -52,3 +52,20 @@ class Reminder(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} for {self.content_type.model} #{self.object_id} due {self.due_on}"
+
+
+class SignInEnd(models.Model):
+    """When a person's sign-ins were last ended (their account switched off, itam/sessions.py).
+
+    Sign-in and password-reset links carry no stored state; their token includes this moment
+    (``itam.accounts.SignInLinkTokens``), so a link sent before a deactivation stays void after
+    the account is switched back on.
+    """
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="+"
+    )
+    ended_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"Sign-ins of {self.user_id} ended at {self.ended_at:%Y-%m-%d %H:%M}"

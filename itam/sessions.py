@@ -3,7 +3,8 @@
 Django refuses an inactive person's session and token, but only while the account stays inactive:
 both survive, so reactivating the account (a returning contractor, a mistaken deactivation) would
 let an old cookie, or a token copied into a script months ago, straight back in. Deactivation
-deletes them instead; a reactivated person signs in again and gets a new token.
+deletes them instead, and voids the sign-in links already sent; a reactivated person signs in
+again (or is sent a new link) and gets a new token.
 
 Every way of deactivating ends them: ``assets.offboarding`` calls :func:`end_sessions` itself (it
 updates the row without a signal), and any save of a user that switches ``is_active`` off (the
@@ -21,6 +22,8 @@ from django.conf import settings
 from django.contrib.auth import SESSION_KEY, get_user_model
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
+
+from .models import SignInEnd
 
 
 def end_sessions(user) -> int:
@@ -40,6 +43,13 @@ def end_sessions_of(user_ids: Iterable[int]) -> int:
     if not wanted:
         return 0
     Token.objects.filter(user_id__in=wanted).delete()
+    now = timezone.now()
+    SignInEnd.objects.bulk_create(  # voids the sign-in links already sent (itam.accounts)
+        [SignInEnd(user_id=int(pk), ended_at=now) for pk in wanted],
+        update_conflicts=True,
+        unique_fields=["user"],
+        update_fields=["ended_at"],
+    )
     store_class = import_module(settings.SESSION_ENGINE).SessionStore
     if not hasattr(store_class, "get_model_class"):
         return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 import re
+from urllib.parse import urlsplit
 
 import pytest
 import zxingcpp
@@ -20,6 +21,7 @@ from rest_framework.test import APIClient
 from assets.choices import AssetStatus
 from assets.models import Asset, DisposalRecord, ImportJob, WipeRecord
 from audits.models import AuditScan
+from itam.accounts import sign_in_link
 from itam.reminders import JOBS, run_job
 from tests.factories import PASSWORD, CategoryFactory, LocationFactory, make_asset, make_user
 from tests.security.routes import SKIPPED, kwargs_for, routes
@@ -168,13 +170,17 @@ def _by_the_people_importer(person, it) -> None:
     ids=["offboarding", "offboarding-api", "admin-save", "importer"],
 )
 def test_deactivation_ends_sessions_and_tokens_for_good_even_after_reactivation(deactivate):
-    """Refusing an inactive account is not enough: a cookie or token from before the deactivation
-    must not work again when the account is reactivated. Only the leaver is signed out."""
+    """Refusing an inactive account is not enough: a cookie, token or sign-in link from before the
+    deactivation must not work again when the account is reactivated. Only the leaver is signed
+    out."""
     it = make_user("it", username="it-staff")
     person = make_user("it", username="leaver")  # IT staff, so the token reads the people list
     make_user("it", username="stayer")
     browser, script, old_key = _signed_in("leaver")
     stayer_browser, stayer_script, _ = _signed_in("stayer")
+    person.refresh_from_db()  # signed in: the link's token covers the last sign-in
+    old_link = urlsplit(sign_in_link(person)).path  # a welcome or reset e-mail, still unused
+    assert Client().get(old_link).status_code == 302  # valid: on to choosing a password
 
     deactivate(person, it)
     person.refresh_from_db()
@@ -185,6 +191,8 @@ def test_deactivation_ends_sessions_and_tokens_for_good_even_after_reactivation(
     home = browser.get("/")
     assert home.status_code == 302 and home["Location"].startswith(reverse("login"))
     assert script.get("/api/v1/people/").status_code == 401
+    assert Client().get(old_link).context["validlink"] is False
+    assert Client().get(urlsplit(sign_in_link(person)).path).status_code == 302  # a new one works
     assert _signed_in("leaver")[2] != old_key  # signing in again works, with a new token
     assert stayer_browser.get("/").status_code == 200
     assert stayer_script.get("/api/v1/people/").status_code == 200
