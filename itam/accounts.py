@@ -6,9 +6,9 @@ Host header, so a forged Host cannot point a reset link at someone else's server
 
 from __future__ import annotations
 
+import hashlib
 import unicodedata
 from collections.abc import Iterator
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib import messages
@@ -16,6 +16,7 @@ from django.contrib.auth import forms as auth_forms
 from django.contrib.auth import get_user_model
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.tokens import PasswordResetTokenGenerator
+from django.core.cache import cache
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
@@ -134,28 +135,63 @@ class PasswordResetForm(auth_forms.PasswordResetForm):
         return (person for person in people if _same_address(email, getattr(person, email_field)))
 
 
+RESET_WINDOW_SECONDS = 3600
+
+
+def _within_hourly_limit(key: str, limit: int) -> bool:
+    """Count one more use of ``key`` in the current hour; False once ``limit`` is passed.
+
+    A fixed window in the shared cache (Redis in production), so every gunicorn worker counts
+    together; ``add`` then ``incr`` is atomic there.
+    """
+    if limit <= 0:
+        return True
+    cache.add(key, 0, RESET_WINDOW_SECONDS)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, RESET_WINDOW_SECONDS)
+        count = 1
+    return count <= limit
+
+
+def _address_key(email: str) -> str:
+    """The throttle's key for an address, folded like the look-up and hashed (no PII in Redis)."""
+    folded = unicodedata.normalize("NFKC", email).casefold().strip()
+    return "reset-address:" + hashlib.sha256(folded.encode()).hexdigest()
+
+
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset view, with links built from ITAM_BASE_URL instead of the Host header."""
+    """Django's reset view: links from ITAM_BASE_URL, mail queued, requests throttled.
+
+    The e-mail goes through Celery, so the answer takes as long for an unknown address as for a
+    known one (sending in the request would tell them apart by time) and a slow or broken mail
+    server never shows here. At most ``ITAM_RESET_PER_ADDRESS`` mails an hour go to one address,
+    so the form cannot flood someone's inbox; past that the page looks the same and nothing is
+    sent. At most ``ITAM_RESET_PER_CLIENT`` requests an hour come from one client address; past
+    that the form says to wait, since probing many addresses is the only reason to get there.
+    """
 
     form_class = PasswordResetForm
     token_generator = sign_in_tokens
-    email_template_name = "registration/password_reset_email.txt"
-    subject_template_name = "registration/password_reset_subject.txt"
 
     def form_valid(self, form: PasswordResetForm) -> HttpResponse:
-        base_url = settings.ITAM_BASE_URL
-        parts = urlsplit(base_url)
-        form.save(
-            domain_override=parts.netloc,
-            use_https=parts.scheme == "https",
-            token_generator=self.token_generator,
-            from_email=self.from_email,
-            email_template_name=self.email_template_name,
-            subject_template_name=self.subject_template_name,
-            request=None,  # nothing in the mail may come from the request
-            html_email_template_name=None,
-            extra_email_context={"base_url": base_url, "lifetime": link_lifetime()},
-        )
+        from axes.helpers import get_client_ip_address
+
+        from .tasks import send_password_reset
+
+        client = get_client_ip_address(self.request) or "unknown"
+        if not _within_hourly_limit(f"reset-client:{client}", settings.ITAM_RESET_PER_CLIENT):
+            form.add_error(
+                None,
+                "Too many reset requests have come from your network this hour. Wait an hour "
+                "and try again, or ask IT staff to send you a sign-in link.",
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        email = form.cleaned_data["email"]
+        if _within_hourly_limit(_address_key(email), settings.ITAM_RESET_PER_ADDRESS):
+            for user in form.get_users(email):
+                send_password_reset.delay(user.pk, email)
         return HttpResponseRedirect(self.get_success_url())
 
 

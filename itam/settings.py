@@ -160,6 +160,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_IPWARE_PROXY_COUNT = env.int("AXES_PROXY_COUNT", default=0)
+# The forgotten-password form: e-mails an hour to one address, and requests an hour from one
+# client address (itam/accounts.py, PasswordResetView). 0 switches a limit off.
+ITAM_RESET_PER_ADDRESS = env.int("ITAM_RESET_PER_ADDRESS", default=3)
+ITAM_RESET_PER_CLIENT = env.int("ITAM_RESET_PER_CLIENT", default=20)
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")

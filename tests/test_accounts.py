@@ -283,3 +283,64 @@ def test_a_sign_in_link_needs_an_address_and_a_post(client, team):
     assert mail.outbox == []
     # and an unknown person is a 404
     assert client.post(reverse("send-sign-in-link", args=["nobody"])).status_code == 404
+
+
+def test_a_reset_is_queued_not_sent_in_the_request(client, monkeypatch):
+    # given a person, and a mail queue that only records what it is given
+    sam = make_user("employee", username="sam.taylor", email="sam.taylor@example.com")
+    from itam import tasks
+
+    queued = []
+    monkeypatch.setattr(tasks.send_password_reset, "delay", lambda *args: queued.append(args))
+    # when they ask for a reset
+    response = client.post(reverse("password_reset"), {"email": "Sam.Taylor@example.com"})
+    # then the page answers at once and the mail waits for a worker, nothing sent by the page
+    assert response.status_code == 302
+    assert queued == [(sam.pk, "Sam.Taylor@example.com")]
+    assert mail.outbox == []
+    # and the worker writes the same e-mail the page used to
+    assert tasks.send_password_reset(sam.pk, "Sam.Taylor@example.com") is True
+    assert mail.outbox[0].subject == "Choose a new ITAM password"
+    assert "Someone asked to reset the ITAM password for Sam.Taylor@example.com" in (
+        mail.outbox[0].body
+    )
+    assert only_link(mail.outbox[0]).startswith(f"{BASE_URL}/accounts/reset/")
+
+
+def test_one_address_gets_at_most_the_hourly_number_of_reset_mails(client, settings):
+    # given a person, and at most 3 reset mails an hour to one address
+    settings.ITAM_RESET_PER_ADDRESS = 3
+    make_user("employee", username="sam.taylor", email="sam.taylor@example.com")
+    # when someone asks five times, in any spelling of the address
+    pages = [
+        client.post(reverse("password_reset"), {"email": email}, follow=True)
+        for email in ["sam.taylor@example.com", "SAM.TAYLOR@example.com"] * 2
+        + ["sam.taylor@example.com"]
+    ]
+    # then every answer looks the same, and only three mails went out
+    assert all("Check your e-mail" in page.content.decode() for page in pages)
+    assert len(mail.outbox) == 3
+    # and another person's address is not held back by it
+    make_user("employee", username="ana.silva", email="ana@example.com")
+    client.post(reverse("password_reset"), {"email": "ana@example.com"})
+    assert len(mail.outbox) == 4
+
+
+def test_a_client_probing_many_addresses_is_told_to_wait(client, settings):
+    # given at most 3 reset requests an hour from one client, and a person
+    settings.ITAM_RESET_PER_CLIENT = 3
+    make_user("employee", username="sam.taylor", email="sam.taylor@example.com")
+    for n in range(3):
+        client.post(reverse("password_reset"), {"email": f"guess{n}@example.com"})
+    # when the same client asks a fourth time, for a real address
+    page = client.post(reverse("password_reset"), {"email": "sam.taylor@example.com"})
+    # then it is refused with what to do, and nothing is sent
+    assert page.status_code == 429
+    assert "Wait an hour and try again" in page.content.decode()
+    assert mail.outbox == []
+    # and another client is still served
+    other = client.post(
+        reverse("password_reset"), {"email": "sam.taylor@example.com"}, REMOTE_ADDR="10.9.9.9"
+    )
+    assert other.status_code == 302
+    assert len(mail.outbox) == 1
