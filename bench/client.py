@@ -6,6 +6,7 @@ server's ``X-Bench-Queries`` / ``X-Bench-SQL-ms`` headers (the server runs with
 """
 
 import argparse
+import datetime
 import http.client
 import json
 import re
@@ -165,6 +166,7 @@ def run(base: str, built: dict, *, small: bool, reset_import) -> list[Case]:
     n = 20 if small else 40
     cases = []
 
+    week_ago = (datetime.date.today() - datetime.timedelta(days=7)).isoformat()
     registers = [
         (
             "register: deployed, by purchase date desc",
@@ -176,6 +178,8 @@ def run(base: str, built: dict, *, small: bool, reset_import) -> list[Case]:
             f"/assets/?location={built['audit_location_ids'][0]}&q=Laptop&page_size=100",
         ),
         ("register: all by tag, page 500", "/assets/?ordering=tag&page=500"),
+        ("register: part of a serial number", "/assets/?q=0054321"),
+        ("register: as of 7 days ago, page 20", f"/assets/?as_of={week_ago}&page=20"),
     ]
     for name, path in registers:
         print(f"  {name}")

@@ -10,12 +10,17 @@ Two costs grow with such a list, and both were measured on the benchmark's 100,0
   orders cost 15 ms (register) to 90 ms (API, whose locations carry their paths) per request,
   more than running the query. For 50 known primary keys the best order is plain (the assets,
   then each lookup), so the planner is told to keep the written order for that one query.
+- Few matches: with ``ORDER BY tag LIMIT 50`` and a filter that matches a handful of rows (a
+  search for part of a serial number), the planner walks the tag's index and tests every row.
+  The count, asked first, says how many match; when few do, the page's ids are planned without
+  index scans, so the filter's own indexes find the rows and they are sorted after.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from typing import Any
 
 from django.core.paginator import Page, Paginator
 from django.db import connections, transaction
@@ -23,34 +28,75 @@ from django.db.models import QuerySet
 from django.db.models.query import ModelIterable
 
 
+class PlannerSettings:
+    """PostgreSQL planner settings changed inside one transaction (``set_config(..., true)``).
+
+    ``change`` records each setting's value before its first change; ``None`` as a value puts
+    that one back. Ending the transaction undoes them all; inside an outer transaction (where
+    our block is only a savepoint) they are put back explicitly when the block ends.
+    """
+
+    def __init__(self, cursor: Any) -> None:
+        self.cursor = cursor
+        self.before: dict[str, str] = {}
+
+    def change(self, settings: dict[str, str | None]) -> None:
+        names = [name for name in settings if settings[name] is not None or name in self.before]
+        if not names:
+            return
+        parts = []
+        params: list[str] = []
+        for name in names:
+            value = settings[name] if settings[name] is not None else self.before[name]
+            parts.append("current_setting(%s), set_config(%s, %s, true)")
+            params += [name, name, value]
+        self.cursor.execute("SELECT " + ", ".join(parts), params)
+        current = self.cursor.fetchone()[0::2]
+        for name, value in zip(names, current, strict=True):
+            self.before.setdefault(name, value)
+
+    def put_back(self) -> None:
+        self.change(dict.fromkeys(self.before))
+
+
+@contextmanager
+def planner_settings(using: str = "default") -> Iterator[PlannerSettings | None]:
+    """A transaction whose planner settings may be changed; ``None`` off PostgreSQL.
+
+    On an error the block's rollback undoes the settings by itself.
+    """
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield None
+        return
+    nested = connection.in_atomic_block
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        planner = PlannerSettings(cursor)
+        yield planner
+        if nested:
+            planner.put_back()
+
+
+# For 50 known primary keys the best join order is the written one (see above).
+JOINS_AS_WRITTEN = {"join_collapse_limit": "1"}
+# A page of few matches: find them by the filter's indexes (bitmap scans), then sort (see above).
+FILTER_FIRST = {"enable_indexscan": "off", "enable_indexonlyscan": "off"}
+FEW_ROWS = 500
+
+
 @contextmanager
 def joins_in_written_order(using: str = "default") -> Iterator[None]:
     """Within the block, PostgreSQL joins in the order the SQL names the tables.
 
-    Only for queries whose driving table is already narrowed to a handful of rows by primary key;
-    the previous setting comes back afterwards, even inside an outer transaction.
+    Only for queries whose driving table is already narrowed to a handful of rows by primary key.
     """
-    connection = connections[using]
-    if connection.vendor != "postgresql":
+    with planner_settings(using) as planner:
+        if planner:
+            planner.change(JOINS_AS_WRITTEN)
         yield
-        return
-    with transaction.atomic(using=using), connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT current_setting('join_collapse_limit'), "
-            "set_config('join_collapse_limit', '1', true)"
-        )
-        previous = cursor.fetchone()[0]
-        yield
-        # On an error the savepoint's rollback undoes the setting by itself.
-        cursor.execute("SELECT set_config('join_collapse_limit', %s, true)", [previous])
 
 
-def rows_for_ids(queryset: QuerySet, ids: Sequence) -> list:
-    """The rows of ``queryset`` whose primary keys are ``ids``, in the order of ``ids``."""
-    if not ids:
-        return []
-    with joins_in_written_order(queryset.db):
-        rows = list(queryset.order_by().filter(pk__in=ids))
+def _in_order(rows: list, ids: Sequence) -> list:
     position = {pk: index for index, pk in enumerate(ids)}
     rows.sort(key=lambda row: position[row.pk])
     return rows
@@ -74,8 +120,19 @@ class DeferredJoinPaginator(Paginator):
         queryset = self.object_list
         if not _plain_rows(queryset):
             return self._get_page(queryset[bottom:top], number, self)
-        ids = list(queryset.values_list("pk", flat=True)[bottom:top])
-        return self._get_page(rows_for_ids(queryset, ids), number, self)
+        if top <= bottom:
+            return self._get_page([], number, self)
+        # One transaction for both steps, so the settings cost one statement each.
+        with planner_settings(queryset.db) as planner:
+            few = self.count <= FEW_ROWS
+            if planner and few:
+                planner.change(FILTER_FIRST)
+            ids = list(queryset.values_list("pk", flat=True)[bottom:top])
+            if planner and ids:
+                back = dict.fromkeys(FILTER_FIRST) if few else {}
+                planner.change({**back, **JOINS_AS_WRITTEN})
+            rows = list(queryset.order_by().filter(pk__in=ids)) if ids else []
+        return self._get_page(_in_order(rows, ids), number, self)
 
 
 def _plain_rows(queryset: object) -> bool:

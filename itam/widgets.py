@@ -20,17 +20,30 @@ class QuickSelect(forms.Select):
     def render(
         self, name: str, value: Any, attrs: dict | None = None, renderer: Any = None
     ) -> SafeString:
-        widget = self.get_context(name, value, attrs)["widget"]
-        parts = [f'<select name="{_text(widget["name"])}"{_attributes(widget["attrs"])}>']
-        for group_name, options, _index in widget["optgroups"]:
-            if group_name:
-                parts.append(f'<optgroup label="{_text(group_name)}">')
-            parts.extend(
-                f'<option value="{_text(option["value"])}"{_attributes(option["attrs"])}>'
-                f"{_text(option['label'])}</option>"
-                for option in options
-            )
-            if group_name:
+        # As Select.get_context + optgroups + create_option, without a dict per option.
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        chosen = set(self.format_value(value))
+        parts = [f'<select name="{_text(name)}"{_attributes(attrs)}>']
+        found = False
+        for group_value, group_label in self.choices:
+            if isinstance(group_label, list | tuple):
+                group, entries = group_value, group_label
+                parts.append(f'<optgroup label="{_text(group)}">')
+            else:
+                group = None
+                entries = [("" if group_value is None else group_value, group_label)]
+            for option_value, label in entries:
+                selected = (not found or self.allow_multiple_selected) and str(
+                    option_value
+                ) in chosen
+                found |= selected
+                parts.append(
+                    f'<option value="{_text(option_value)}"{" selected" if selected else ""}>'
+                    f"{_text(label)}</option>"
+                )
+            if group is not None:
                 parts.append("</optgroup>")
         parts.append("</select>")
         return mark_safe("\n".join(parts))  # every value above went through _text

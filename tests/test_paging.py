@@ -84,6 +84,38 @@ def test_the_join_order_setting_is_put_back_after_the_block_and_after_an_error()
     assert setting() == before
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL planner settings")
+def test_a_page_of_few_matches_is_found_by_its_filter_then_sorted(register, monkeypatch):
+    """With few matches, the ids are read without index scans (no walk of the sort's index)."""
+
+    def settings_during_ids_query(queryset) -> tuple[str, str]:
+        seen = []
+
+        def spy(execute, sql, params, many, context):
+            if sql.startswith('SELECT "assets_asset"."id" AS "pk"'):
+                with context["connection"].connection.cursor() as cursor:
+                    cursor.execute(
+                        "SELECT current_setting('enable_indexscan'), "
+                        "current_setting('enable_indexonlyscan')"
+                    )
+                    seen.append(cursor.fetchone())
+            return execute(sql, params, many, context)
+
+        with connection.execute_wrapper(spy):
+            rows = list(DeferredJoinPaginator(queryset, 5).page(2))
+        assert len(rows) == 5
+        (settings,) = seen
+        return settings
+
+    laptops = register.filter(category__name="Laptops").order_by("tag")  # 11 of 23
+    assert settings_during_ids_query(laptops) == ("off", "off")
+    monkeypatch.setattr("itam.paging.FEW_ROWS", 10)
+    assert settings_during_ids_query(laptops) == ("on", "on")
+    with connection.cursor() as cursor:  # and the settings are back after the page
+        cursor.execute("SHOW enable_indexscan")
+        assert cursor.fetchone()[0] == "on"
+
+
 # --- the select that renders without a template per option ---------------------------------
 
 
@@ -169,3 +201,79 @@ def test_lists_values_and_distinct_querysets_page_the_ordinary_way(register):
     ):
         page = DeferredJoinPaginator(rows, 5).page(2)
         assert [getattr(row, "tag", row) for row in page] == tags[5:10]
+
+
+# --- the register's rows, written in Python: the same HTML as the template they replaced --------
+
+ROW_TEMPLATE = """{% load asset_tags %}{% for asset in assets %}
+    <tr>
+      {% if bulk_actions %}<td class="col-select" data-label="Select"><input type="checkbox" name="tags" value="{{ asset.tag }}" id="pick-{{ forloop.counter }}" aria-label="Select {{ asset.tag }}"></td>{% endif %}
+      <td data-label="Tag"><a class="tag-link" href="{% url 'assets:detail' asset.tag %}">{{ asset.tag }}</a></td>
+      <td data-label="Name">{{ asset.name }}{% if asset.serial_number %}<span class="muted block small">S/N {{ asset.serial_number }}</span>{% endif %}</td>
+      <td data-label="Status">{% status_badge asset.status %}</td>
+      <td data-label="Category">{{ asset.category.name }}</td>
+      <td data-label="Model">{% if asset.model %}{{ asset.model.manufacturer.name }} {{ asset.model.name }}{% else %}<span class="muted">—</span>{% endif %}</td>
+      <td data-label="Location">{{ asset.location.name|default:"—" }}</td>
+      <td data-label="Held by">{% if asset.assigned_user %}{{ asset.assigned_user|person }}{% elif asset.assigned_location %}{{ asset.assigned_location.name }}{% elif asset.assigned_department %}{{ asset.assigned_department.name }}{% else %}<span class="muted">—</span>{% endif %}</td>
+      <td data-label="Next audit">{% if asset.next_audit_date %}{{ asset.next_audit_date|date:"j M Y" }}{% else %}<span class="muted">—</span>{% endif %}</td>
+    </tr>
+    {% endfor %}"""  # noqa: E501 (the template as it stood)
+
+
+@pytest.mark.parametrize("selectable", [True, False])
+def test_the_register_rows_are_the_html_the_template_wrote(selectable):
+    import datetime
+
+    from django.contrib.auth import get_user_model
+    from django.template import Context, Template
+
+    from assets.models import AssetModel, Category, Department, Manufacturer
+    from assets.templatetags.asset_tags import register_rows
+
+    evil = '<script>alert("x")</script> & co'
+    laptops = Category(name=f"Laptops {evil}")
+    maker = Manufacturer(name=f"Lenovo {evil}")
+    people = get_user_model()
+    assets = [
+        Asset(
+            tag="IT-000001",
+            name=f"ThinkPad {evil}",
+            serial_number=f"SN {evil}",
+            status="deployed",
+            category=laptops,
+            model=AssetModel(name=f"T14 {evil}", manufacturer=maker),
+            location=Location(name=f"Room {evil}"),
+            assigned_user=people(username="sam", first_name="Sam", last_name=f"T {evil}"),
+            next_audit_date=datetime.date(2027, 3, 4),
+        ),
+        Asset(tag="IT-000002", name="Dock", status="in_stock", category=laptops),
+        Asset(
+            tag="IT-000003",
+            name="Screen",
+            status="deployed",
+            category=laptops,
+            model=AssetModel(name="P27", manufacturer=Manufacturer(name="Dell")),
+            location=Location(name=""),
+            assigned_location=Location(name=f"Meeting room {evil}"),
+        ),
+        Asset(
+            tag="PRE 7 ü?#&",  # a pre-printed tag with characters a URL must quote
+            name="Printer",
+            status="no_such_status",
+            category=laptops,
+            assigned_department=Department(name=f"Finance {evil}"),
+        ),
+        Asset(
+            tag="IT-000005",
+            name="Phone",
+            status="retired",
+            category=laptops,
+            assigned_user=people(username="jo.bloggs"),
+        ),
+    ]
+    expected = Template(ROW_TEMPLATE).render(
+        Context({"assets": assets, "bulk_actions": ["check_in"] if selectable else []})
+    )
+    written = register_rows(assets, selectable)
+    assert _normalised(written) == _normalised(expected)
+    assert "<script>" not in written and "&lt;script&gt;" in written

@@ -2,9 +2,16 @@
 
 from __future__ import annotations
 
+import html
+from collections.abc import Iterable
+from urllib.parse import quote
+
 from django import template
+from django.urls import reverse
+from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.http import RFC3986_SUBDELIMS
+from django.utils.safestring import SafeString, mark_safe
 
 from ..choices import AssetStatus
 
@@ -14,7 +21,7 @@ register = template.Library()
 @register.filter
 def status_label(value: str) -> str:
     """'in_stock' -> 'In stock'; unknown values are shown as they are."""
-    return AssetStatus(value).label if value in AssetStatus.values else (value or "")
+    return _STATUS_LABELS.get(value, value or "")
 
 
 @register.simple_tag
@@ -25,6 +32,9 @@ def status_badge(value: str) -> SafeString:
     return format_html(
         '<span class="badge badge-{}">{}</span>', AssetStatus.colour(value), status_label(value)
     )
+
+
+_STATUS_LABELS = dict(AssetStatus.choices)
 
 
 @register.filter
@@ -51,3 +61,64 @@ def action_label(action: str) -> str:
 def field_changes(changes: list) -> list:
     """The changes other than status, which the timeline already shows as badges."""
     return [change for change in changes if change.field != "status"]
+
+
+_NONE = '<span class="muted">—</span>'
+
+
+@register.simple_tag
+def register_rows(assets: Iterable, selectable: bool = False) -> SafeString:
+    """The register's table rows, as the template used to write them, built in Python.
+
+    Why: through the template engine each of the 50 to 200 rows cost about a third of a
+    millisecond (a dozen lookups, a ``{% url %}``, a badge tag, a date filter), the largest part
+    of the register page after its SQL. Every value goes through ``html.escape``.
+    """
+    marker = "__tag__"
+    detail = reverse("assets:detail", args=[marker])
+    safe = RFC3986_SUBDELIMS + "/~:@"
+    rows = []
+    for number, asset in enumerate(assets, start=1):
+        tag = _text(asset.tag)
+        cells = []
+        if selectable:
+            cells.append(
+                f'<td class="col-select" data-label="Select"><input type="checkbox" name="tags" '
+                f'value="{tag}" id="pick-{number}" aria-label="Select {tag}"></td>'
+            )
+        url = _text(detail.replace(marker, quote(str(asset.tag), safe=safe)))
+        cells.append(f'<td data-label="Tag"><a class="tag-link" href="{url}">{tag}</a></td>')
+        serial = (
+            f'<span class="muted block small">S/N {_text(asset.serial_number)}</span>'
+            if asset.serial_number
+            else ""
+        )
+        cells.append(f'<td data-label="Name">{_text(asset.name)}{serial}</td>')
+        cells.append(f'<td data-label="Status">{status_badge(asset.status)}</td>')
+        category = asset.category
+        cells.append(f'<td data-label="Category">{_text(category.name if category else "")}</td>')
+        model = asset.model
+        made = f"{_text(model.manufacturer.name)} {_text(model.name)}" if model else _NONE
+        cells.append(f'<td data-label="Model">{made}</td>')
+        location = asset.location
+        cells.append(f'<td data-label="Location">{_text((location and location.name) or "—")}</td>')
+        if asset.assigned_user:
+            holder = _text(person(asset.assigned_user))
+        elif asset.assigned_location:
+            holder = _text(asset.assigned_location.name)
+        elif asset.assigned_department:
+            holder = _text(asset.assigned_department.name)
+        else:
+            holder = _NONE
+        cells.append(f'<td data-label="Held by">{holder}</td>')
+        audit = date_format(asset.next_audit_date, "j M Y") if asset.next_audit_date else None
+        cells.append(f'<td data-label="Next audit">{_text(audit) if audit else _NONE}</td>')
+        rows.append("<tr>\n      " + "\n      ".join(cells) + "\n    </tr>")
+    return mark_safe("\n    ".join(rows))  # every value above went through _text
+
+
+def _text(value) -> str:
+    """Escaped as autoescape would: safe strings as they are, everything else ``html.escape``."""
+    if hasattr(value, "__html__"):
+        return value.__html__()
+    return html.escape(str(value))
