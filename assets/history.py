@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth import get_user_model
 from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.utils import timezone
 
 from .choices import AssetStatus, Condition
 from .models import Asset, AssetModel, Category, Department, Location, Vendor
@@ -194,3 +195,21 @@ def register_as_of(when: datetime.datetime) -> QuerySet:
         | Q(history_date=OuterRef("history_date"), history_id__gt=OuterRef("history_id"))
     )
     return rows.filter(~Exists(later)).exclude(history_type="-").order_by("tag")
+
+
+# How long the count of a settled past register may be kept (itam.paging), and how far in the
+# past a moment must be for the register then to be settled.
+SETTLED_COUNT_SECONDS = 24 * 3600
+SETTLE_MARGIN = datetime.timedelta(minutes=5)
+
+
+def settled_for(when: datetime.datetime | None) -> int:
+    """Seconds the register as of ``when`` may be counted once and kept: 0 unless ``when`` is past.
+
+    History rows are written at the moment of the change, so once ``when`` is a few minutes past
+    (a transaction in flight then has committed) no row will land before it. Only ``seed_demo``,
+    which makes its past by moving the clock, writes earlier rows; the kept counts expire in a day.
+    """
+    if when is None or when > timezone.now() - SETTLE_MARGIN:
+        return 0
+    return SETTLED_COUNT_SECONDS

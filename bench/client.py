@@ -185,6 +185,15 @@ def run(base: str, built: dict, *, small: bool, reset_import) -> list[Case]:
         print(f"  {name}")
         cases.append(measure(Case(name, 60, 150), page, "GET", path, n=n))
 
+    # The register as of a past day keeps its count (itam.paging): each of these asks for a
+    # day not asked for before, so every request counts it afresh.
+    print("  register as of a past day, first visit of each day")
+    case = Case("register: as of a past day, first visit", 60, 150)
+    for days in range(8, 8 + n):
+        day = (datetime.date.today() - datetime.timedelta(days=days)).isoformat()
+        measure(case, page, "GET", f"/assets/?as_of={day}&page=20", n=1, warm=0)
+    cases.append(case)
+
     print("  asset page, 500 history entries")
     cases.append(
         measure(

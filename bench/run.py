@@ -1,7 +1,9 @@
 """``make bench``: fresh PostgreSQL database, bulk data, gunicorn, the client, a table and JSON.
 
 Environment: ``BENCH_PG_URL`` (default ``postgres://postgres@127.0.0.1:5432``), ``BENCH_DB``
-(default ``itam_bench``, dropped and recreated), ``BENCH_WORKERS`` (gunicorn workers, default 3).
+(default ``itam_bench``, dropped and recreated), ``BENCH_WORKERS`` (gunicorn workers, default 3),
+``BENCH_REDIS_URL`` (the server's cache, as in production; emptied first; default Redis database 7
+on 127.0.0.1, ``""`` for none).
 ``--small`` builds 5,000 assets and 50,000 history rows for a quick run while developing.
 ``--reuse`` measures the database a previous run of the same size left (migrated first, so new
 indexes apply), without rebuilding it: for trying a change to the code against the same data.
@@ -63,6 +65,21 @@ def environment(database_url: str, mail_dir: Path) -> dict[str, str]:
     return env
 
 
+def fresh_cache(redis_url: str) -> str:
+    """``redis_url`` emptied, for the server's cache as in production; "" if Redis is not there."""
+    if not redis_url:
+        return ""
+    try:
+        import redis
+
+        client = redis.Redis.from_url(redis_url, socket_connect_timeout=2)
+        client.flushdb()
+    except Exception as error:
+        say(f"No Redis at {redis_url} ({error}): each gunicorn worker keeps its own cache")
+        return ""
+    return redis_url
+
+
 def run(args: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(args, env=env, cwd=ROOT, capture_output=True, text=True)
     if done.returncode != 0:
@@ -95,6 +112,9 @@ def main() -> int:
     )
     tmp = Path(tempfile.mkdtemp(prefix="itam-bench-"))
     env = environment(database_url, tmp / "mail")
+    redis_url = fresh_cache(os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/7"))
+    if redis_url:
+        env["REDIS_URL"] = redis_url
     python = str(BIN / "python")
 
     size = "small" if options.small else "full"

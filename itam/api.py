@@ -1,5 +1,7 @@
 """Shared API pieces: pagination and one error shape for every failure."""
 
+from functools import partial
+
 from django.core.exceptions import PermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db import DataError
@@ -20,9 +22,17 @@ class Pagination(PageNumberPagination):
 
 
 class DeepPagination(Pagination):
-    """For long lists of wide, joined rows (the asset register): ids first, see itam/paging.py."""
+    """For long lists of wide, joined rows (the asset register): ids first, see itam/paging.py.
+
+    A view with ``settled_for()`` (the asset list as of a past moment) has its count kept.
+    """
 
     django_paginator_class = DeferredJoinPaginator
+
+    def paginate_queryset(self, queryset, request, view=None):
+        settled = view.settled_for() if hasattr(view, "settled_for") else 0
+        self.django_paginator_class = partial(DeferredJoinPaginator, settled_for=settled)
+        return super().paginate_queryset(queryset, request, view)
 
 
 def _flatten(detail) -> str:

@@ -22,7 +22,7 @@ from rest_framework.response import Response
 
 from assets import lifecycle
 from assets.filters import AssetFilterSet, in_total_order
-from assets.history import register_as_of, timeline
+from assets.history import register_as_of, settled_for, timeline
 from assets.models import Asset
 from assets.visibility import visible_assets
 from itam.api import DeepPagination
@@ -158,6 +158,10 @@ class AssetViewSet(
         when = self.as_of()
         base = register_as_of(when) if when is not None else Asset.objects.all()
         return visible_assets(self.request.user, base.select_related(*ASSET_RELATED))
+
+    def settled_for(self) -> int:
+        """Seconds the list's count may be kept (``as_of`` well past): DeepPagination asks."""
+        return settled_for(self.as_of())
 
     def as_of(self) -> datetime.datetime | None:
         if self.action != "list":

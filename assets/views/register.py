@@ -18,7 +18,7 @@ from itam.widgets import quicken_selects
 
 from ..filters import AssetFilterSet, in_total_order
 from ..forms import PathSortedChoices, locations
-from ..history import register_as_of
+from ..history import register_as_of, settled_for
 from ..lifecycle.bulk import actions_for
 from ..models import Asset
 from ..visibility import sees_all_assets, visible_assets
@@ -180,7 +180,8 @@ class AssetListView(ListView):
 
     def paginate_queryset(self, queryset: QuerySet, page_size: int) -> tuple:
         """Like ListView's, but a page number out of range shows the nearest page, not a 404."""
-        paginator = DeferredJoinPaginator(queryset, page_size)
+        settled = settled_for(end_of(self.as_of)) if self.as_of else 0
+        paginator = DeferredJoinPaginator(queryset, page_size, settled_for=settled)
         page = paginator.get_page(self.request.GET.get("page"))
         return paginator, page, page.object_list, page.has_other_pages()
 
