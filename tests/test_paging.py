@@ -277,3 +277,16 @@ def test_the_register_rows_are_the_html_the_template_wrote(selectable):
     written = register_rows(assets, selectable)
     assert _normalised(written) == _normalised(expected)
     assert "<script>" not in written and "&lt;script&gt;" in written
+
+
+@pytest.mark.parametrize("tag", ["IT-000001", "PRE 7 ü?#&", "a%20b", "x:y@z~!$'()*+,;="])
+def test_tag_links_are_the_urls_reverse_gives(tag, rf):
+    from django.urls import reverse
+
+    from assets.links import TagLinks
+
+    assert TagLinks("assets:detail")(tag) == reverse("assets:detail", args=[tag])
+    request = rf.get("/")
+    absolute = TagLinks("api-asset-detail", request.build_absolute_uri)
+    expected = request.build_absolute_uri(reverse("api-asset-detail", args=[tag]))
+    assert absolute(tag) == expected

@@ -11,13 +11,13 @@ from collections.abc import Mapping
 from typing import Any
 
 from django.contrib.auth import get_user_model
-from django.urls import reverse
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from assets import lifecycle
 from assets.choices import AssetStatus, DisposalMethod, WipeMethod
+from assets.links import TagLinks
 from assets.models import (
     Asset,
     AssetModel,
@@ -369,12 +369,18 @@ class AssetSerializer(StrictInput, serializers.ModelSerializer):
     # -- output (also used for historical rows of ``register_as_of``: same field names) --
 
     def get_url(self, asset) -> str:
-        path = reverse("api-asset-detail", args=[asset.tag])
-        request = self.context.get("request")
-        return request.build_absolute_uri(path) if request else path
+        return self._links("api-asset-detail", absolute=True)(asset.tag)
 
     def get_web_url(self, asset) -> str:
-        return reverse("assets:detail", args=[asset.tag])
+        return self._links("assets:detail")(asset.tag)
+
+    def _links(self, name: str, *, absolute: bool = False) -> TagLinks:
+        """One ``TagLinks`` per URL for this serializer, shared by a list's rows."""
+        cached = self.__dict__.setdefault("_tag_links", {})
+        if name not in cached:
+            request = self.context.get("request") if absolute else None
+            cached[name] = TagLinks(name, request.build_absolute_uri if request else None)
+        return cached[name]
 
     def get_status_label(self, asset) -> str:
         return lifecycle.status_label(asset.status)

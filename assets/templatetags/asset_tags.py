@@ -4,16 +4,14 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
-from urllib.parse import quote
 
 from django import template
-from django.urls import reverse
 from django.utils.formats import date_format
 from django.utils.html import format_html
-from django.utils.http import RFC3986_SUBDELIMS
 from django.utils.safestring import SafeString, mark_safe
 
 from ..choices import AssetStatus
+from ..links import TagLinks
 
 register = template.Library()
 
@@ -74,9 +72,7 @@ def register_rows(assets: Iterable, selectable: bool = False) -> SafeString:
     millisecond (a dozen lookups, a ``{% url %}``, a badge tag, a date filter), the largest part
     of the register page after its SQL. Every value goes through ``html.escape``.
     """
-    marker = "__tag__"
-    detail = reverse("assets:detail", args=[marker])
-    safe = RFC3986_SUBDELIMS + "/~:@"
+    detail = TagLinks("assets:detail")
     rows = []
     for number, asset in enumerate(assets, start=1):
         tag = _text(asset.tag)
@@ -86,7 +82,7 @@ def register_rows(assets: Iterable, selectable: bool = False) -> SafeString:
                 f'<td class="col-select" data-label="Select"><input type="checkbox" name="tags" '
                 f'value="{tag}" id="pick-{number}" aria-label="Select {tag}"></td>'
             )
-        url = _text(detail.replace(marker, quote(str(asset.tag), safe=safe)))
+        url = _text(detail(asset.tag))
         cells.append(f'<td data-label="Tag"><a class="tag-link" href="{url}">{tag}</a></td>')
         serial = (
             f'<span class="muted block small">S/N {_text(asset.serial_number)}</span>'
