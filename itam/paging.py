@@ -19,6 +19,7 @@ Two costs grow with such a list, and both were measured on the benchmark's 100,0
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from typing import Any
@@ -85,6 +86,8 @@ JOINS_AS_WRITTEN = {"join_collapse_limit": "1"}
 # A page of few matches: find them by the filter's indexes (bitmap scans), then sort (see above).
 FILTER_FIRST = {"enable_indexscan": "off", "enable_indexonlyscan": "off"}
 FEW_ROWS = 500
+# The tables a query reads, subqueries included (every FROM and JOIN names one).
+_TABLES_READ = re.compile(r'(?:FROM|JOIN)\s+"([^"]+)"')
 
 
 @contextmanager
@@ -124,11 +127,15 @@ class DeferredJoinPaginator(Paginator):
     def count(self) -> int:
         """As Django's, kept in the cache for a settled list: counting the register as of a past
         day reads every history row up to then (about 0.5 s at 1,000,000 rows), and people page
-        through it. The key is the count's own SQL, so filters and visibility are in it."""
+        through it. The key is the count's own SQL. Only a count that reads its own table alone
+        is kept: one that joins or looks up another (a category's slug, a department's manager
+        for a manager's view) could change with that table, so it is counted every time."""
         queryset = self.object_list
         if not self.settled_for or not isinstance(queryset, QuerySet):
             return super().count
-        sql, params = queryset.order_by().query.sql_with_params()
+        sql, params = queryset.order_by().select_related(None).query.sql_with_params()
+        if set(_TABLES_READ.findall(sql)) != {queryset.model._meta.db_table}:
+            return super().count
         digest = hashlib.sha256(repr((queryset.db, sql, params)).encode()).hexdigest()
         key = f"itam:settled-count:{digest}"
         count = cache.get(key)
