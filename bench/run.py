@@ -125,36 +125,34 @@ def main() -> int:
     if options.reuse:
         if not kept.exists():
             raise SystemExit(f"error: --reuse needs a previous {size} run ({kept} is missing).")
-        say(f"Reusing database {name} (built by the last {size} run); migrate; collectstatic")
-        run([python, "manage.py", "migrate", "--noinput"], env)
-        run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
-        say("VACUUM (ANALYZE): the last run's imports left dead rows, as autovacuum would clear")
-        import psycopg
-
-        with psycopg.connect(database_url, autocommit=True) as db:
-            db.execute("VACUUM (ANALYZE)")
-        built_file.write_text(kept.read_text())
-        build_seconds = 0.0
+        say(f"Reusing database {name} (built by the last {size} run)")
     else:
         say(f"Fresh database {name} on {pg_url}")
         try:
             database(pg_url, name)
         except Exception as error:
             raise SystemExit(f"error: PostgreSQL at {pg_url}: {error}") from None
-        say("migrate; collectstatic")
-        run([python, "manage.py", "migrate", "--noinput"], env)
-        run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
+    say("migrate; collectstatic")
+    run([python, "manage.py", "migrate", "--noinput"], env)
+    run([python, "manage.py", "collectstatic", "--noinput", "-v", "0"], env)
+
+    reminders = []
+    build_seconds = 0.0
+    if options.reuse:
+        say("VACUUM (ANALYZE): the last run's imports left dead rows, as autovacuum would clear")
+        import psycopg
+
+        with psycopg.connect(database_url, autocommit=True) as db:
+            db.execute("VACUUM (ANALYZE)")
+        built_file.write_text(kept.read_text())
+        say("Nightly reminder run skipped: the reused data's reminders were sent by its first run")
+    else:
         say("Building the data (bulk inserts)")
         build_started = time.perf_counter()
         print(run([python, "-m", "bench.build", *sizes, "--out", str(built_file)], env), end="")
         build_seconds = time.perf_counter() - build_started
         OUT.mkdir(parents=True, exist_ok=True)
         kept.write_text(built_file.read_text())
-
-    reminders = []
-    if options.reuse:
-        say("Nightly reminder run skipped: the reused data's reminders were sent by its first run")
-    else:
         say("Nightly reminder run (in-process, all jobs) twice: first sends, second finds all sent")
         reminders = [
             json.loads(run([python, "-m", "bench.reminders"], env).strip().splitlines()[-1])

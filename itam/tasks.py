@@ -8,10 +8,8 @@ from django.contrib.auth import get_user_model
 from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils.encoding import force_bytes
-from django.utils.http import urlsafe_base64_encode
 
-from .accounts import link_lifetime, sign_in_link, sign_in_tokens
+from .accounts import link_lifetime, sign_in_link
 from .models import Notification
 
 User = get_user_model()
@@ -50,13 +48,18 @@ def deliver_notification(user_ids: list[int], kind: str, subject: str, body: str
     return len(people)
 
 
+def _reachable(user_id: int):
+    """The active person with an e-mail address to send a link to, or None."""
+    return User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+
+
 @shared_task
 def send_sign_in_link(user_id: int) -> bool:
     """E-mail a person a one-time "choose your password" link; False if there is nobody to tell.
 
     Runs after commit, so the account exists; the link is absolute from ITAM_BASE_URL.
     """
-    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    user = _reachable(user_id)
     if user is None:
         return False
     context = {
@@ -81,15 +84,13 @@ def send_password_reset(user_id: int, email: str) -> bool:
     Queued by the reset form, so the form answers as fast for unknown addresses as for known
     ones. The token is made here, when the mail is written, and the link is from ITAM_BASE_URL.
     """
-    user = User.objects.filter(pk=user_id, is_active=True).exclude(email="").first()
+    user = _reachable(user_id)
     if user is None:
         return False
     context = {
         "email": email,
         "user": user,
-        "uid": urlsafe_base64_encode(force_bytes(user.pk)),
-        "token": sign_in_tokens.make_token(user),
-        "base_url": settings.ITAM_BASE_URL,
+        "link": sign_in_link(user),
         "lifetime": link_lifetime(),
     }
     subject = one_line_subject(render_to_string("registration/password_reset_subject.txt", context))

@@ -25,12 +25,12 @@ class QuickSelect(forms.Select):
         if self.allow_multiple_selected:
             attrs["multiple"] = True
         chosen = set(self.format_value(value))
-        parts = [f'<select name="{_text(name)}"{_attributes(attrs)}>']
+        parts = [f'<select name="{html_text(name)}"{_attributes(attrs)}>']
         found = False
         for group_value, group_label in self.choices:
             if isinstance(group_label, list | tuple):
                 group, entries = group_value, group_label
-                parts.append(f'<optgroup label="{_text(group)}">')
+                parts.append(f'<optgroup label="{html_text(group)}">')
             else:
                 group = None
                 entries = [("" if group_value is None else group_value, group_label)]
@@ -40,8 +40,8 @@ class QuickSelect(forms.Select):
                 ) in chosen
                 found |= selected
                 parts.append(
-                    f'<option value="{_text(option_value)}"{" selected" if selected else ""}>'
-                    f"{_text(label)}</option>"
+                    f'<option value="{html_text(option_value)}"{" selected" if selected else ""}>'
+                    f"{html_text(label)}</option>"
                 )
             if group is not None:
                 parts.append("</optgroup>")
@@ -49,7 +49,7 @@ class QuickSelect(forms.Select):
         return mark_safe("\n".join(parts))  # every value above went through _text
 
 
-def _text(value: Any) -> str:
+def html_text(value: Any) -> str:
     """Escaped as the template's autoescape would (``conditional_escape``), with less overhead:
     the plain ``html.escape`` per option, and safe strings kept as they are."""
     if hasattr(value, "__html__"):
@@ -60,7 +60,7 @@ def _text(value: Any) -> str:
 def _attributes(attrs: dict) -> str:
     """As Django's ``attrs.html``, in order: ``True`` writes a bare attribute, ``False`` none."""
     return "".join(
-        f" {_text(key)}" if value is True else f' {_text(key)}="{_text(value)}"'
+        f" {html_text(key)}" if value is True else f' {html_text(key)}="{html_text(value)}"'
         for key, value in attrs.items()
         if value is not False
     )

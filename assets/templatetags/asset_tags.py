@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import html
 from collections.abc import Iterable
 
 from django import template
@@ -10,10 +9,14 @@ from django.utils.formats import date_format
 from django.utils.html import format_html
 from django.utils.safestring import SafeString, mark_safe
 
+from itam.widgets import html_text
+
 from ..choices import AssetStatus
 from ..links import TagLinks
 
 register = template.Library()
+
+_STATUS_LABELS = dict(AssetStatus.choices)
 
 
 @register.filter
@@ -30,9 +33,6 @@ def status_badge(value: str) -> SafeString:
     return format_html(
         '<span class="badge badge-{}">{}</span>', AssetStatus.colour(value), status_label(value)
     )
-
-
-_STATUS_LABELS = dict(AssetStatus.choices)
 
 
 @register.filter
@@ -75,46 +75,43 @@ def register_rows(assets: Iterable, selectable: bool = False) -> SafeString:
     detail = TagLinks("assets:detail")
     rows = []
     for number, asset in enumerate(assets, start=1):
-        tag = _text(asset.tag)
+        tag = html_text(asset.tag)
         cells = []
         if selectable:
             cells.append(
                 f'<td class="col-select" data-label="Select"><input type="checkbox" name="tags" '
                 f'value="{tag}" id="pick-{number}" aria-label="Select {tag}"></td>'
             )
-        url = _text(detail(asset.tag))
+        url = html_text(detail(asset.tag))
         cells.append(f'<td data-label="Tag"><a class="tag-link" href="{url}">{tag}</a></td>')
         serial = (
-            f'<span class="muted block small">S/N {_text(asset.serial_number)}</span>'
+            f'<span class="muted block small">S/N {html_text(asset.serial_number)}</span>'
             if asset.serial_number
             else ""
         )
-        cells.append(f'<td data-label="Name">{_text(asset.name)}{serial}</td>')
+        cells.append(f'<td data-label="Name">{html_text(asset.name)}{serial}</td>')
         cells.append(f'<td data-label="Status">{status_badge(asset.status)}</td>')
         category = asset.category
-        cells.append(f'<td data-label="Category">{_text(category.name if category else "")}</td>')
+        cells.append(
+            f'<td data-label="Category">{html_text(category.name if category else "")}</td>'
+        )
         model = asset.model
-        made = f"{_text(model.manufacturer.name)} {_text(model.name)}" if model else _NONE
+        made = f"{html_text(model.manufacturer.name)} {html_text(model.name)}" if model else _NONE
         cells.append(f'<td data-label="Model">{made}</td>')
         location = asset.location
-        cells.append(f'<td data-label="Location">{_text((location and location.name) or "—")}</td>')
+        cells.append(
+            f'<td data-label="Location">{html_text((location and location.name) or "—")}</td>'
+        )
         if asset.assigned_user:
-            holder = _text(person(asset.assigned_user))
+            holder = html_text(person(asset.assigned_user))
         elif asset.assigned_location:
-            holder = _text(asset.assigned_location.name)
+            holder = html_text(asset.assigned_location.name)
         elif asset.assigned_department:
-            holder = _text(asset.assigned_department.name)
+            holder = html_text(asset.assigned_department.name)
         else:
             holder = _NONE
         cells.append(f'<td data-label="Held by">{holder}</td>')
         audit = date_format(asset.next_audit_date, "j M Y") if asset.next_audit_date else None
-        cells.append(f'<td data-label="Next audit">{_text(audit) if audit else _NONE}</td>')
+        cells.append(f'<td data-label="Next audit">{html_text(audit) if audit else _NONE}</td>')
         rows.append("<tr>\n      " + "\n      ".join(cells) + "\n    </tr>")
     return mark_safe("\n    ".join(rows))  # every value above went through _text
-
-
-def _text(value) -> str:
-    """Escaped as autoescape would: safe strings as they are, everything else ``html.escape``."""
-    if hasattr(value, "__html__"):
-        return value.__html__()
-    return html.escape(str(value))
